@@ -1,0 +1,26 @@
+package dev.tracebridge.config;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/** One entry of {@code bridge.routes}; its name is its key in the file. */
+public record RouteConfig(
+    String name,
+    SourceConfig from,
+    SinkConfig to,
+    RetryConfig retry,
+    Optional<SinkConfig> deadLetter,
+    boolean provenanceHeaders,
+    TracingConfig tracing,
+    InFlightConfig inFlight) {
+
+  public RouteConfig {
+    Objects.requireNonNull(name);
+    Objects.requireNonNull(from);
+    Objects.requireNonNull(to);
+    Objects.requireNonNull(retry);
+    Objects.requireNonNull(deadLetter);
+    Objects.requireNonNull(tracing);
+    Objects.requireNonNull(inFlight);
+  }
+}

@@ -1,0 +1,23 @@
+package dev.tracebridge.route;
+
+import dev.tracebridge.metrics.RouteMetrics;
+import java.util.Optional;
+
+/** A read-only look at one running route, for the admin endpoints. Holds no secret. */
+public interface RouteView {
+
+  String name();
+
+  /** The source as configured, for example {@code kafka:orders} or {@code jetstream:EVENTS/events.>}. */
+  String source();
+
+  /** The destination as configured, for example {@code nats:orders.{key}}. */
+  String destination();
+
+  RouteState state();
+
+  /** The last error the route met, readable, without secrets; empty when none. */
+  Optional<String> lastError();
+
+  RouteMetrics metrics();
+}

@@ -1,0 +1,29 @@
+package dev.tracebridge.route;
+
+import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.message.SendReceipt;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Publishes to one broker, asynchronously. {@link #send} returns at once (it may block only while the
+ * client's own buffer is full) and its future completes when the destination confirmed the message:
+ * Kafka's produce acknowledgement, JetStream's publish ack, or a core NATS flush. Sends of one route
+ * reach the broker in the order they were called.
+ */
+public interface Sink extends AutoCloseable {
+
+  /** Connects in the background; never throws because the broker is unreachable. */
+  void start();
+
+  /** True while the sink is connected and can publish. */
+  boolean isConnected();
+
+  CompletableFuture<SendReceipt> send(OutboundMessage message);
+
+  /** Waits up to the timeout for every send to be confirmed or failed. */
+  void flush(Duration timeout);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,31 @@
+package dev.tracebridge.route;
+
+/**
+ * Consumes from one broker and pushes each message to a {@link MessageHandler}. A source connects in
+ * the background and keeps retrying while its broker is unreachable; it never throws for that.
+ *
+ * <p>Lifecycle: {@link #start} once, then {@link #stop} (stop taking new messages; acknowledgements of
+ * messages in flight are still accepted), then {@link #close} (commit what was acknowledged, release
+ * the connection).
+ */
+public interface Source extends AutoCloseable {
+
+  void start(MessageHandler handler);
+
+  /** True while the source is connected to its broker and consuming. */
+  boolean isConnected();
+
+  /** Stops consuming new messages; returns without waiting for messages in flight. */
+  void stop();
+
+  /** Commits what was acknowledged and releases the broker connection. */
+  @Override
+  void close();
+
+  /**
+   * Set by the route when it fails: called with the error that made the source stop by itself
+   * (for example a Kafka authorization error), so that the route reports it.
+   */
+  default void onFatalError(java.util.function.Consumer<Throwable> listener) {
+  }
+}
