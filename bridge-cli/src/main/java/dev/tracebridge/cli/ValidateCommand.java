@@ -1,0 +1,34 @@
+package dev.tracebridge.cli;
+
+import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.RouteConfig;
+import dev.tracebridge.route.RouteDescriptions;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = "Checks a configuration file without touching any broker and prints the routes it would run.")
+final class ValidateCommand implements Callable<Integer> {
+
+  static final int INVALID = 2;
+
+  @Mixin
+  ConfigFileOption config;
+
+  @Override
+  public Integer call() {
+    Optional<BridgeConfig> loaded = config.load(System.err);
+    if (loaded.isEmpty()) {
+      return INVALID;
+    }
+    for (RouteConfig route : loaded.get().routes()) {
+      System.out.println(route.name() + ": " + RouteDescriptions.source(route.from()) + " -> "
+          + RouteDescriptions.sink(route.to())
+          + route.deadLetter().map(dl -> ", dead letter " + RouteDescriptions.sink(dl)).orElse(""));
+    }
+    System.out.println(config.file + ": valid, " + loaded.get().routes().size() + " routes");
+    return 0;
+  }
+}
