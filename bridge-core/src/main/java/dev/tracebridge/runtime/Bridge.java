@@ -33,6 +33,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
   private final Telemetry telemetry;
   private final List<RouteRunner> routes;
   private final ScheduledExecutorService scheduler;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile AdminServer admin;
 
   private Bridge(Telemetry telemetry, List<RouteRunner> routes, ScheduledExecutorService scheduler) {
@@ -105,6 +106,9 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     log.info("stopping: draining {} routes", routes.size());
     routes.forEach(RouteRunner::stopConsuming);
     try {
