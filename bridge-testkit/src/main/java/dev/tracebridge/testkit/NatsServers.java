@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -126,7 +127,13 @@ public final class NatsServers implements AutoCloseable {
           // JetStream through the command line rather than the runner's jetstream() switch, which picks its
           // own temporary store directory: ours must outlive the process for restart().
           .customArgs(List.of("-js", "-sd", storeDir.toString()))
+          // the server's startup banner is noise in test reports; its warnings and errors are not
+          .outputLogger(Logger.getLogger(NatsServers.class.getName()))
           .outputLevel(Level.WARNING)
+          // the runner's defaults wait about two seconds for a server that is ready in milliseconds
+          .processCheckWait(50L)
+          .connectValidateInitialDelay(20L)
+          .connectValidateSubsequentDelay(50L)
           .build();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start nats-server on port " + port, e);
