@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A durable JetStream pull consumer (explicit acks, deliver all, {@code MaxAckPending} from the route's
- * in-flight window), created or updated on start, consumed in batches on its own thread.
+ * in-flight window, AckWait 30 s), created or updated on start, consumed in batches on its own thread.
+ * Several bridges with the same durable share the stream's messages.
  *
  * <p>Messages are pulled in batches of up to {@value #MAX_BATCH} with jnats's simplified API, which
  * asks for the next batch before the current one runs out, so a message never costs a round trip of

@@ -4,7 +4,6 @@ import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.Secret;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.Consumer;
 import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -14,6 +13,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,8 @@ public final class NatsConnector implements AutoCloseable {
   private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
   private volatile Connection connection;
   private volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicBoolean wasUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+  /** Whether the last event said the connection is up; jnats repeats DISCONNECTED for every failed round. */
+  private final AtomicBoolean wasUp = new AtomicBoolean(true);
   private Thread connectThread;
 
   public NatsConnector(String connectionName, NatsClusterConfig cluster) {
@@ -52,7 +54,7 @@ public final class NatsConnector implements AutoCloseable {
    * Starts connecting in the background. {@code onFirstConnect} runs once, on the connecting thread,
    * with the connection as soon as it is first established (later reconnects are jnats's business).
    */
-  public synchronized void start(java.util.function.Consumer<Connection> onFirstConnect) {
+  public synchronized void start(Consumer<Connection> onFirstConnect) {
     if (connectThread != null) {
       throw new IllegalStateException("already started");
     }
@@ -106,7 +108,7 @@ public final class NatsConnector implements AutoCloseable {
     }
   }
 
-  private void connectLoop(java.util.function.Consumer<Connection> onFirstConnect) {
+  private void connectLoop(Consumer<Connection> onFirstConnect) {
     Backoff backoff = new Backoff();
     String lastProblem = null;
     while (!closed) {
@@ -118,8 +120,7 @@ public final class NatsConnector implements AutoCloseable {
         }
         connection = c;
         LOG.info("NATS connection {} connected to {}", name, redact(c.getConnectedUrl()));
-        onFirstConnect.accept(c);
-        return;
+        break;
       } catch (InterruptedException e) {
         return;
       } catch (IOException | RuntimeException e) {
@@ -136,6 +137,15 @@ public final class NatsConnector implements AutoCloseable {
         }
       }
     }
+    Connection c = connection;
+    if (c != null) {
+      try {
+        onFirstConnect.accept(c);
+      } catch (RuntimeException e) {
+        // not a connection problem, so retrying would not help; endpoints report their own setup errors
+        LOG.error("NATS connection {}: setting up after connect failed: {}", name, describe(e));
+      }
+    }
   }
 
   private void onConnectionEvent(Connection c, ConnectionListener.Events event) {
@@ -145,7 +155,6 @@ public final class NatsConnector implements AutoCloseable {
     }
     switch (event) {
       case DISCONNECTED -> {
-        // jnats reports a disconnect again for every failed reconnect round; once is enough
         if (wasUp.getAndSet(false)) {
           LOG.warn("NATS connection {} disconnected; reconnecting", name);
         }
@@ -229,7 +238,7 @@ public final class NatsConnector implements AutoCloseable {
     }
 
     @Override
-    public void slowConsumerDetected(Connection conn, Consumer consumer) {
+    public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
       LOG.warn("NATS connection {}: slow consumer, the client's pending limits were reached and NATS drops messages",
           name);
     }

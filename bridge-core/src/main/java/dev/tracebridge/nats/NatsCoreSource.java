@@ -13,6 +13,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ public final class NatsCoreSource implements Source {
   private final AtomicLong localSequence = new AtomicLong();
   private volatile Dispatcher dispatcher;
   private volatile boolean stopped;
+  private volatile Consumer<Throwable> fatalErrorListener = e -> { };
 
   public NatsCoreSource(String routeName, SourceConfig.Nats config, NatsClusterConfig cluster) {
     this.routeName = routeName;
@@ -69,16 +71,28 @@ public final class NatsCoreSource implements Source {
     if (stopped) {
       return;
     }
-    Dispatcher d = connection.createDispatcher(message -> deliver(message, handler));
-    if (config.queueGroup().isPresent()) {
-      d.subscribe(config.subject(), config.queueGroup().get());
-    } else {
-      d.subscribe(config.subject());
+    try {
+      Dispatcher d = connection.createDispatcher(message -> deliver(message, handler));
+      if (config.queueGroup().isPresent()) {
+        d.subscribe(config.subject(), config.queueGroup().get());
+      } else {
+        d.subscribe(config.subject());
+      }
+      d.setPendingLimits(PENDING_MESSAGE_LIMIT, PENDING_BYTE_LIMIT);
+      dispatcher = d;
+      LOG.info("Route {}: subscribed to NATS subject {}{}", routeName, config.subject(),
+          config.queueGroup().map(q -> " in queue group " + q).orElse(""));
+    } catch (RuntimeException e) {
+      // an invalid subject or queue group: no retry can fix it, the route must report it
+      LOG.error("Route {}: cannot subscribe to NATS subject {}: {}", routeName, config.subject(),
+          NatsConnector.describe(e));
+      fatalErrorListener.accept(e);
     }
-    d.setPendingLimits(PENDING_MESSAGE_LIMIT, PENDING_BYTE_LIMIT);
-    dispatcher = d;
-    LOG.info("Route {}: subscribed to NATS subject {}{}", routeName, config.subject(),
-        config.queueGroup().map(q -> " in queue group " + q).orElse(""));
+  }
+
+  @Override
+  public void onFatalError(Consumer<Throwable> listener) {
+    this.fatalErrorListener = listener;
   }
 
   private void deliver(Message message, MessageHandler handler) throws InterruptedException {

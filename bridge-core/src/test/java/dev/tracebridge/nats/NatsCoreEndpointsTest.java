@@ -153,6 +153,20 @@ class NatsCoreEndpointsTest {
   }
 
   @Test
+  void anInvalidSubjectIsReportedAsFatal() {
+    NatsCoreSource source = new NatsCoreSource("bad", new SourceConfig.Nats("bad subject", Optional.empty()),
+        cluster(server.url()));
+    toClose.add(source);
+    List<Throwable> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
+    source.onFatalError(fatal::add);
+    source.start(CollectingHandler.acking());
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> fatal.size() == 1);
+    assertInstanceOf(IllegalArgumentException.class, fatal.get(0));
+    assertFalse(source.isConnected());
+  }
+
+  @Test
   void queueGroupMembersShareTheMessages() throws Exception {
     CollectingHandler a = CollectingHandler.acking();
     CollectingHandler b = CollectingHandler.acking();
