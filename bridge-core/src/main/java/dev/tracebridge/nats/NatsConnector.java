@@ -47,7 +47,7 @@ public final class NatsConnector implements AutoCloseable {
 
   public NatsConnector(String connectionName, NatsClusterConfig cluster) {
     this.name = Objects.requireNonNull(connectionName, "connectionName");
-    this.options = options(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener(connectionName));
+    this.options = options(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener());
   }
 
   /**
@@ -220,20 +220,27 @@ public final class NatsConnector implements AutoCloseable {
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + redact(message));
   }
 
-  /** jnats's asynchronous errors, on slf4j instead of java.util.logging. */
-  private record LoggingErrorListener(String name) implements ErrorListener {
+  /**
+   * jnats's asynchronous errors, on slf4j instead of java.util.logging. Errors of a failed first
+   * attempt go to DEBUG: {@link #connectLoop} reports those once per change, not once per attempt.
+   */
+  private final class LoggingErrorListener implements ErrorListener {
     @Override
     public void errorOccurred(Connection conn, String error) {
-      LOG.warn("NATS connection {}: server error: {}", name, redact(error));
+      if (conn == connection) {
+        LOG.warn("NATS connection {}: server error: {}", name, redact(error));
+      } else {
+        LOG.debug("NATS connection {}: server error: {}", name, redact(error));
+      }
     }
 
     @Override
     public void exceptionOccurred(Connection conn, Exception exp) {
-      // jnats reports every failed reconnect attempt here; the DISCONNECTED event already said so once
-      if (exp instanceof IOException) {
-        LOG.debug("NATS connection {}: {}", name, describe(exp));
-      } else {
+      // jnats reports every failed (re)connect attempt here; the DISCONNECTED event already said so once
+      if (conn == connection && !(exp instanceof IOException)) {
         LOG.warn("NATS connection {}: {}", name, describe(exp));
+      } else {
+        LOG.debug("NATS connection {}: {}", name, describe(exp));
       }
     }
 

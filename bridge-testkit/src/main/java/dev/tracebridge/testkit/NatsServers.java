@@ -34,11 +34,13 @@ public final class NatsServers implements AutoCloseable {
 
   private final int port;
   private final Path storeDir;
+  private final List<String> extraArgs;
   private NatsServerRunner runner;
 
-  private NatsServers(int port, Path storeDir) {
+  private NatsServers(int port, Path storeDir, List<String> extraArgs) {
     this.port = port;
     this.storeDir = storeDir;
+    this.extraArgs = List.copyOf(extraArgs);
   }
 
   /** Starts a server with JetStream on a free port. */
@@ -48,13 +50,21 @@ public final class NatsServers implements AutoCloseable {
 
   /** Starts a server with JetStream on the given port, so that clients may have been pointed at it before. */
   public static NatsServers start(int port) {
+    return start(port, List.of());
+  }
+
+  /**
+   * Starts a server with further {@code nats-server} command-line options, for example
+   * {@code List.of("--auth", "token")} or {@code List.of("--user", "bob", "--pass", "secret")}.
+   */
+  public static NatsServers start(int port, List<String> serverArgs) {
     Path storeDir;
     try {
       storeDir = Files.createTempDirectory("nats-js-" + port + "-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    NatsServers servers = new NatsServers(port, storeDir);
+    NatsServers servers = new NatsServers(port, storeDir, serverArgs);
     servers.launch();
     return servers;
   }
@@ -126,7 +136,7 @@ public final class NatsServers implements AutoCloseable {
           .port(port)
           // JetStream through the command line rather than the runner's jetstream() switch, which picks its
           // own temporary store directory: ours must outlive the process for restart().
-          .customArgs(List.of("-js", "-sd", storeDir.toString()))
+          .customArgs(Stream.concat(Stream.of("-js", "-sd", storeDir.toString()), extraArgs.stream()).toList())
           // the server's startup banner is noise in test reports; its warnings and errors are not
           .outputLogger(Logger.getLogger(NatsServers.class.getName()))
           .outputLevel(Level.WARNING)
