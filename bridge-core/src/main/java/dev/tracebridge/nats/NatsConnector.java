@@ -1,0 +1,253 @@
+package dev.tracebridge.nats;
+
+import dev.tracebridge.config.NatsClusterConfig;
+import dev.tracebridge.config.Secret;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One NATS connection of one endpoint, built from {@code bridge.nats}: servers, authentication (token,
+ * user and password, credentials file, nkey seed file), TLS (key and trust stores, handshake first), a
+ * connection name, and reconnecting forever with backoff.
+ *
+ * <p>{@link #start} connects on a background thread and keeps retrying while no server is reachable
+ * (jnats itself gives up after one round on the first connect); it never throws for that. Once
+ * connected, jnats reconnects by itself and resubscribes core subscriptions.
+ *
+ * <p>Secrets never reach logs or exception messages: they live in {@link Secret} and the jnats
+ * options only, and server URLs, which may carry {@code user:password@}, are logged redacted.
+ */
+public final class NatsConnector implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
+  private static final Pattern URL_USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
+
+  private final String name;
+  private final Options options;
+  private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile Connection connection;
+  private volatile boolean closed;
+  /** Whether the last event said the connection is up; jnats repeats DISCONNECTED for every failed round. */
+  private final AtomicBoolean wasUp = new AtomicBoolean(true);
+  private Thread connectThread;
+
+  public NatsConnector(String connectionName, NatsClusterConfig cluster) {
+    this.name = Objects.requireNonNull(connectionName, "connectionName");
+    this.options = options(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener());
+  }
+
+  /**
+   * Starts connecting in the background. {@code onFirstConnect} runs once, on the connecting thread,
+   * with the connection as soon as it is first established (later reconnects are jnats's business).
+   */
+  public synchronized void start(Consumer<Connection> onFirstConnect) {
+    if (connectThread != null) {
+      throw new IllegalStateException("already started");
+    }
+    connectThread = new Thread(() -> connectLoop(onFirstConnect), "nats-connect-" + name);
+    connectThread.setDaemon(true);
+    connectThread.start();
+  }
+
+  /** True while the connection is up (false before the first connect, while reconnecting, after close). */
+  public boolean isConnected() {
+    Connection c = connection;
+    return c != null && c.getStatus() == Connection.Status.CONNECTED;
+  }
+
+  /** The connection, once established; it may be reconnecting at the moment. */
+  public Optional<Connection> connection() {
+    return Optional.ofNullable(connection);
+  }
+
+  /** Is told of connection events (reconnected, disconnected, closed...) from jnats's callback thread. */
+  public void addListener(ConnectionListener listener) {
+    listeners.add(listener);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Thread t;
+    synchronized (this) {
+      t = connectThread;
+    }
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Connection c = connection;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void connectLoop(Consumer<Connection> onFirstConnect) {
+    Backoff backoff = new Backoff();
+    String lastProblem = null;
+    while (!closed) {
+      try {
+        Connection c = Nats.connect(options);
+        if (closed) {
+          c.close();
+          return;
+        }
+        connection = c;
+        LOG.info("NATS connection {} connected to {}", name, redact(c.getConnectedUrl()));
+        break;
+      } catch (InterruptedException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        String problem = describe(e);
+        if (!problem.equals(lastProblem)) {
+          LOG.warn("NATS connection {} cannot connect to {} ({}); retrying with backoff", name,
+              redact(options.getUnprocessedServers().toString()), problem);
+          lastProblem = problem;
+        }
+        try {
+          backoff.sleep();
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+      }
+    }
+    Connection c = connection;
+    if (c != null) {
+      try {
+        onFirstConnect.accept(c);
+      } catch (RuntimeException e) {
+        // not a connection problem, so retrying would not help; endpoints report their own setup errors
+        LOG.error("NATS connection {}: setting up after connect failed: {}", name, describe(e));
+      }
+    }
+  }
+
+  private void onConnectionEvent(Connection c, ConnectionListener.Events event) {
+    if (c != connection) {
+      // a failed first attempt: jnats reports its own disconnect and close; connectLoop already logged it
+      return;
+    }
+    switch (event) {
+      case DISCONNECTED -> {
+        if (wasUp.getAndSet(false)) {
+          LOG.warn("NATS connection {} disconnected; reconnecting", name);
+        }
+      }
+      case RECONNECTED -> {
+        wasUp.set(true);
+        LOG.info("NATS connection {} reconnected to {}", name, redact(c.getConnectedUrl()));
+      }
+      case CLOSED -> LOG.info("NATS connection {} closed", name);
+      case LAME_DUCK -> LOG.info("NATS connection {}: server entered lame duck mode", name);
+      default -> LOG.debug("NATS connection {}: {}", name, event);
+    }
+    for (ConnectionListener listener : listeners) {
+      listener.connectionEvent(c, event);
+    }
+  }
+
+  /**
+   * The jnats options for a cluster configuration. TLS comes from the key and trust stores when given,
+   * else from the JVM's default trust when a {@code tls} block or a {@code tls://} server asks for it.
+   */
+  static Options options(String connectionName, NatsClusterConfig cluster, ConnectionListener listener,
+                         ErrorListener errorListener) {
+    Options.Builder b = Options.builder()
+        .servers(cluster.servers().toArray(String[]::new))
+        .connectionName(connectionName)
+        .maxReconnects(-1)
+        .reconnectDelayHandler(Backoff::delayFor)
+        .connectionListener(listener)
+        .errorListener(errorListener);
+    cluster.token().map(Secret::value).ifPresent(token -> b.token(token.toCharArray()));
+    cluster.user().ifPresent(user -> b.userInfo(user.toCharArray(),
+        cluster.password().map(Secret::value).orElse("").toCharArray()));
+    cluster.credentialsFile().ifPresent(path -> b.authHandler(Nats.credentials(path.toString())));
+    cluster.nkeyFile().ifPresent(path -> b.authHandler(Nats.credentials(null, path.toString())));
+    cluster.tls().ifPresent(tls -> {
+      tls.keystore().ifPresent(path -> b.keystorePath(path.toString()));
+      tls.keystorePassword().map(Secret::value).ifPresent(pw -> b.keystorePassword(pw.toCharArray()));
+      tls.truststore().ifPresent(path -> b.truststorePath(path.toString()));
+      tls.truststorePassword().map(Secret::value).ifPresent(pw -> b.truststorePassword(pw.toCharArray()));
+      if (tls.keystore().isEmpty() && tls.truststore().isEmpty()) {
+        try {
+          b.secure();
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException("this JVM offers no default TLS context", e);
+        }
+      }
+      if (tls.handshakeFirst()) {
+        b.tlsFirst();
+      }
+    });
+    return b.build();
+  }
+
+  /** Removes {@code user:password@} from every URL in a text, so that it may be logged. */
+  static String redact(String text) {
+    return text == null ? null : URL_USER_INFO.matcher(text).replaceAll("$1****@");
+  }
+
+  /** An exception's type and message with URLs redacted, for logs and status messages. */
+  static String describe(Throwable e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + redact(message));
+  }
+
+  /**
+   * jnats's asynchronous errors, on slf4j instead of java.util.logging. Errors of a failed first
+   * attempt go to DEBUG: {@link #connectLoop} reports those once per change, not once per attempt.
+   */
+  private final class LoggingErrorListener implements ErrorListener {
+    @Override
+    public void errorOccurred(Connection conn, String error) {
+      if (conn == connection) {
+        LOG.warn("NATS connection {}: server error: {}", name, redact(error));
+      } else {
+        LOG.debug("NATS connection {}: server error: {}", name, redact(error));
+      }
+    }
+
+    @Override
+    public void exceptionOccurred(Connection conn, Exception exp) {
+      // jnats reports every failed (re)connect attempt here; the DISCONNECTED event already said so once
+      if (conn == connection && !(exp instanceof IOException)) {
+        LOG.warn("NATS connection {}: {}", name, describe(exp));
+      } else {
+        LOG.debug("NATS connection {}: {}", name, describe(exp));
+      }
+    }
+
+    @Override
+    public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
+      LOG.warn("NATS connection {}: slow consumer, the client's pending limits were reached and NATS drops messages",
+          name);
+    }
+  }
+}
