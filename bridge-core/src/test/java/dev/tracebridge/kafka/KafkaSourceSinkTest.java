@@ -3,7 +3,9 @@ package dev.tracebridge.kafka;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracebridge.config.KafkaClusterConfig;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -33,6 +36,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -209,6 +213,19 @@ class KafkaSourceSinkTest {
     await().atMost(WAIT).until(() -> committedOffset(group, topic) == 3L);
     // The new records are in the partition and a running consumer would get them within a poll or two.
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> source.received.size() == 3);
+  }
+
+  @Test
+  void sendFailuresCompleteTheFutureInsteadOfThrowing() {
+    KafkaSink sink = new KafkaSink(unique("sink"), Map.of("max.request.size", "1024"), cluster);
+    toClose.add(sink);
+    OutboundMessage tooLarge = new OutboundMessage(unique("large"), null, new byte[4096], MessageHeaders.empty(), null);
+
+    ExecutionException notStarted = assertThrows(ExecutionException.class, () -> sink.send(tooLarge).get());
+    assertInstanceOf(IllegalStateException.class, notStarted.getCause());
+    sink.start();
+    ExecutionException rejected = assertThrows(ExecutionException.class, () -> sink.send(tooLarge).get(30, TimeUnit.SECONDS));
+    assertInstanceOf(RecordTooLargeException.class, rejected.getCause());
   }
 
   private record CollectingSource(KafkaSource source, List<ReceivedMessage> received) {
