@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +35,17 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
   private static final String JSON = "application/json";
   private static final String ALLOWED_METHODS = "GET, HEAD";
 
-  private final BridgeStatus status;
+  /** Path to the answer of a GET there; built from the status on each request. */
+  private final Map<String, Supplier<Response>> endpoints;
 
   AdminRequestHandler(BridgeStatus status) {
-    this.status = status;
+    this.endpoints = Map.of(
+        // The event loop answering at all is what "the process works" means here.
+        "/healthz", () -> new Response(HttpResponseStatus.OK, TEXT, "ok"),
+        "/readyz", () -> readiness(status),
+        "/metrics", () -> new Response(HttpResponseStatus.OK, PrometheusText.CONTENT_TYPE,
+            PrometheusText.render(status)),
+        "/routes", () -> new Response(HttpResponseStatus.OK, JSON, StatusJson.routes(status.routes())));
   }
 
   @Override
@@ -53,7 +62,8 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
   private Response answer(FullHttpRequest request) {
     String path = new QueryStringDecoder(request.uri()).path();
-    if (!isEndpoint(path)) {
+    Supplier<Response> endpoint = endpoints.get(path);
+    if (endpoint == null) {
       return new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n");
     }
     HttpMethod method = request.method();
@@ -61,33 +71,17 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
       return new Response(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "method not allowed\n");
     }
     try {
-      return render(path);
+      return endpoint.get();
     } catch (RuntimeException e) {
       LOG.warn("admin endpoint {} failed", path, e);
       return new Response(HttpResponseStatus.INTERNAL_SERVER_ERROR, TEXT, "internal error\n");
     }
   }
 
-  private static boolean isEndpoint(String path) {
-    return switch (path) {
-      case "/healthz", "/readyz", "/metrics", "/routes" -> true;
-      default -> false;
-    };
-  }
-
-  private Response render(String path) {
-    return switch (path) {
-      // The event loop answering at all is what "the process works" means here.
-      case "/healthz" -> new Response(HttpResponseStatus.OK, TEXT, "ok");
-      case "/readyz" -> {
-        StatusJson.Readiness readiness = StatusJson.readiness(status.routes());
-        HttpResponseStatus code = readiness.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE;
-        yield new Response(code, JSON, readiness.json());
-      }
-      case "/metrics" -> new Response(HttpResponseStatus.OK, PrometheusText.CONTENT_TYPE, PrometheusText.render(status));
-      case "/routes" -> new Response(HttpResponseStatus.OK, JSON, StatusJson.routes(status.routes()));
-      default -> throw new IllegalArgumentException("not an endpoint: " + path);
-    };
+  private static Response readiness(BridgeStatus status) {
+    StatusJson.Readiness readiness = StatusJson.readiness(status.routes());
+    HttpResponseStatus code = readiness.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE;
+    return new Response(code, JSON, readiness.json());
   }
 
   @Override

@@ -48,6 +48,7 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * Binds to {@code config.host():config.port()} (port 0 picks a free port) and serves until closed.
+   * Whether the admin server runs at all ({@code config.enabled()}) is the caller's decision.
    *
    * @throws IllegalStateException when the address cannot be bound (in use, unknown host, no permission)
    */
