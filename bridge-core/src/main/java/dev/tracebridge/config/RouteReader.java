@@ -1,0 +1,257 @@
+package dev.tracebridge.config;
+
+import dev.tracebridge.mapping.Template;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Reads {@code bridge.routes}: each route's endpoints and settings, with the checks that need the
+ * route as a whole, such as placeholders that must fit the route's source.
+ */
+final class RouteReader {
+
+  private static final List<String> KINDS = List.of("kafka", "nats", "jetstream");
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{[^}]*}");
+
+  private final TracingConfig bridgeTracing;
+
+  /** @param bridgeTracing {@code bridge.tracing}, the default of every route's {@code tracing} keys */
+  RouteReader(TracingConfig bridgeTracing) {
+    this.bridgeTracing = bridgeTracing;
+  }
+
+  /** The routes in name order; a route with an unusable {@code from} or {@code to} is left out (its problems are reported). */
+  List<RouteConfig> read(ConfigNode routes) {
+    if (routes.keys().isEmpty()) {
+      routes.problem("at least one route is required");
+    }
+    List<RouteConfig> result = new ArrayList<>();
+    for (String name : new TreeSet<>(routes.keys())) {
+      NamingRules.natsName(name).ifPresent(m -> routes.problem(name, "route name " + m));
+      routes.object(name).flatMap(node -> route(name, node)).ifPresent(result::add);
+    }
+    return result;
+  }
+
+  /** {@code tracing { propagation, consumer-parent }}, each key defaulting to {@code defaults}. */
+  static TracingConfig tracing(ConfigNode node, TracingConfig defaults) {
+    TracingConfig tracing = new TracingConfig(
+        node.choice("propagation", defaults.propagation()),
+        node.choice("consumer-parent", defaults.consumerParent()));
+    node.rejectUnknownKeys();
+    return tracing;
+  }
+
+  private Optional<RouteConfig> route(String name, ConfigNode node) {
+    Optional<SourceConfig> from = endpoint(node, "from", true).flatMap(e -> source(name, e));
+    Optional<String> sourceKind = from.map(RouteReader::kindOf);
+    Optional<SinkConfig> to = endpoint(node, "to", true).flatMap(e -> sink(e, sourceKind));
+    Optional<SinkConfig> deadLetter = endpoint(node, "dead-letter", false).flatMap(e -> sink(e, sourceKind));
+    RetryConfig retry = retry(node.objectOrEmpty("retry"));
+    boolean provenanceHeaders = node.bool("provenance-headers", true);
+    TracingConfig tracing = tracing(node.objectOrEmpty("tracing"), bridgeTracing);
+    InFlightConfig inFlight = inFlight(node.objectOrEmpty("in-flight"));
+    node.rejectUnknownKeys();
+    if (from.isEmpty() || to.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new RouteConfig(name, from.get(), to.get(), retry, deadLetter, provenanceHeaders,
+        tracing, inFlight));
+  }
+
+  private record Endpoint(String kind, ConfigNode node) {
+  }
+
+  /** {@code from}, {@code to} or {@code dead-letter}: an object holding exactly one of kafka, nats, jetstream. */
+  private static Optional<Endpoint> endpoint(ConfigNode route, String key, boolean required) {
+    Optional<ConfigNode> holder = route.object(key);
+    if (holder.isEmpty()) {
+      if (required) {
+        route.reportIfMissing(key);
+      }
+      return Optional.empty();
+    }
+    ConfigNode node = holder.get();
+    Map<String, ConfigNode> found = new LinkedHashMap<>();
+    for (String kind : KINDS) {
+      node.object(kind).ifPresent(n -> found.put(kind, n));
+    }
+    node.rejectUnknownKeys();
+    if (found.size() > 1) {
+      node.problem("found both " + String.join(" and ", found.keySet()) + "; use one of kafka, nats or jetstream");
+      return Optional.empty();
+    }
+    if (found.isEmpty()) {
+      if (KINDS.stream().noneMatch(node::has)) {
+        node.problem("needs one of kafka, nats or jetstream");
+      }
+      return Optional.empty();
+    }
+    Map.Entry<String, ConfigNode> only = found.entrySet().iterator().next();
+    return Optional.of(new Endpoint(only.getKey(), only.getValue()));
+  }
+
+  private static String kindOf(SourceConfig source) {
+    if (source instanceof SourceConfig.Kafka) {
+      return "kafka";
+    }
+    return source instanceof SourceConfig.Nats ? "nats" : "jetstream";
+  }
+
+  private static Optional<SourceConfig> source(String route, Endpoint endpoint) {
+    ConfigNode node = endpoint.node();
+    return switch (endpoint.kind()) {
+      case "kafka" -> kafkaSource(route, node);
+      case "nats" -> natsSource(node);
+      default -> jetStreamSource(route, node);
+    };
+  }
+
+  private static Optional<SourceConfig> kafkaSource(String route, ConfigNode node) {
+    Optional<List<String>> topics = node.stringList("topics");
+    Optional<String> topicPattern = node.string("topic-pattern");
+    String groupId = node.string("group-id", "bridge-" + route);
+    SourceConfig.StartFrom startFrom = node.choice("start-from", SourceConfig.StartFrom.EARLIEST);
+    Map<String, String> properties = ConfigLoader.kafkaProperties(node, Map.of("group.id", "group-id"));
+    node.rejectUnknownKeys();
+
+    if (node.has("topics") && node.has("topic-pattern")) {
+      node.problem("found both topics and topic-pattern; use one");
+    } else if (!node.has("topics") && !node.has("topic-pattern")) {
+      node.problem("needs topics (a list) or topic-pattern (a regular expression)");
+    }
+    topics.ifPresent(list -> {
+      if (list.isEmpty()) {
+        node.problem("topics", "must not be empty");
+      }
+      list.forEach(topic -> NamingRules.kafkaTopic(topic).ifPresent(m -> node.problem("topics", m)));
+    });
+    topicPattern.ifPresent(regex -> {
+      try {
+        Pattern.compile(regex);
+      } catch (PatternSyntaxException e) {
+        node.problem("topic-pattern", "is not a valid regular expression: " + e.getDescription()
+            + " near index " + e.getIndex());
+      }
+    });
+    if (groupId.isBlank()) {
+      node.problem("group-id", "must not be empty");
+    }
+    return Optional.of(new SourceConfig.Kafka(topics.orElse(List.of()), topicPattern, groupId, startFrom, properties));
+  }
+
+  private static Optional<SourceConfig> natsSource(ConfigNode node) {
+    Optional<String> subject = node.requiredString("subject");
+    Optional<String> queueGroup = node.string("queue-group");
+    node.rejectUnknownKeys();
+    subject.flatMap(NamingRules::consumedSubject).ifPresent(m -> node.problem("subject", m));
+    queueGroup.flatMap(NamingRules::queueGroup).ifPresent(m -> node.problem("queue-group", m));
+    return subject.map(s -> new SourceConfig.Nats(s, queueGroup));
+  }
+
+  private static Optional<SourceConfig> jetStreamSource(String route, ConfigNode node) {
+    Optional<String> stream = node.requiredString("stream");
+    Optional<String> subject = node.string("subject");
+    String durable = node.string("durable", "bridge-" + route);
+    node.rejectUnknownKeys();
+    stream.flatMap(NamingRules::natsName).ifPresent(m -> node.problem("stream", "stream name " + m));
+    subject.flatMap(NamingRules::consumedSubject).ifPresent(m -> node.problem("subject", m));
+    NamingRules.natsName(durable).ifPresent(m -> node.problem("durable", "durable name " + m));
+    return stream.map(s -> new SourceConfig.JetStream(s, subject, durable));
+  }
+
+  private static Optional<SinkConfig> sink(Endpoint endpoint, Optional<String> sourceKind) {
+    ConfigNode node = endpoint.node();
+    if (endpoint.kind().equals("kafka")) {
+      Optional<Template> topic = template(node, "topic", true, sourceKind, NamingRules::kafkaTopicTemplate);
+      Optional<Template> key = template(node, "key", false, sourceKind, (t, sample) -> Optional.empty());
+      Map<String, String> properties = ConfigLoader.kafkaProperties(node, Map.of());
+      node.rejectUnknownKeys();
+      topic.filter(Template::isConstant)
+          .flatMap(t -> NamingRules.kafkaTopic(t.text()))
+          .ifPresent(m -> node.problem("topic", m));
+      return topic.map(t -> new SinkConfig.Kafka(t, key, properties));
+    }
+    Optional<Template> subject = template(node, "subject", true, sourceKind, NamingRules::publishedSubject);
+    node.rejectUnknownKeys();
+    return subject.map(s -> endpoint.kind().equals("nats") ? new SinkConfig.Nats(s) : new SinkConfig.JetStream(s));
+  }
+
+  /**
+   * A template at {@code key}: it must parse, its placeholders must fit the source, and its literal
+   * parts must pass {@code rule}, which sees the text with each placeholder replaced by {@code x}.
+   */
+  private static Optional<Template> template(ConfigNode node, String key, boolean required,
+      Optional<String> sourceKind, BiFunction<String, String, Optional<String>> rule) {
+    Optional<String> text = required ? node.requiredString(key) : node.string(key);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    Template template;
+    try {
+      template = Template.parse(text.get());
+    } catch (IllegalArgumentException e) {
+      node.problem(key, e.getMessage());
+      return Optional.empty();
+    }
+    sourceKind.ifPresent(kind -> checkPlaceholdersFit(node, key, template, kind));
+    rule.apply(template.text(), PLACEHOLDER.matcher(template.text()).replaceAll("x"))
+        .ifPresent(m -> node.problem(key, m));
+    return Optional.of(template);
+  }
+
+  private static void checkPlaceholdersFit(ConfigNode node, String key, Template template, String sourceKind) {
+    for (String placeholder : template.placeholderKinds()) {
+      switch (placeholder) {
+        case "topic", "partition", "offset" -> {
+          if (!sourceKind.equals("kafka")) {
+            node.problem(key, "{" + placeholder + "} in '" + template.text()
+                + "' needs a Kafka source; this route reads from " + sourceKind);
+          }
+        }
+        case "subject" -> {
+          if (sourceKind.equals("kafka")) {
+            node.problem(key, "{subject} and {subject[N]} in '" + template.text()
+                + "' need a NATS or JetStream source; this route reads from kafka");
+          }
+        }
+        default -> {
+          // {key}, {header:NAME} and {route} can be filled from any source.
+        }
+      }
+    }
+  }
+
+  private static RetryConfig retry(ConfigNode node) {
+    RetryConfig defaults = RetryConfig.DEFAULT;
+    int maxAttempts = (int) node.wholeNumber("max-attempts", defaults.maxAttempts(), 1, Integer.MAX_VALUE);
+    Duration initial = node.duration("initial-backoff", defaults.initialBackoff());
+    Duration max = node.duration("max-backoff", defaults.maxBackoff());
+    node.rejectUnknownKeys();
+    if (initial.isNegative() || initial.isZero()) {
+      node.problem("initial-backoff", "must be greater than 0");
+    } else if (max.compareTo(initial) < 0) {
+      node.problem("max-backoff", "must be at least initial-backoff");
+    }
+    return new RetryConfig(maxAttempts, initial, max);
+  }
+
+  private static InFlightConfig inFlight(ConfigNode node) {
+    InFlightConfig defaults = InFlightConfig.DEFAULT;
+    int maxMessages = (int) node.wholeNumber("max-messages", defaults.maxMessages(), 1, Integer.MAX_VALUE);
+    long maxBytes = node.bytes("max-bytes", defaults.maxBytes());
+    node.rejectUnknownKeys();
+    if (maxBytes <= 0) {
+      node.problem("max-bytes", "must be greater than 0");
+    }
+    return new InFlightConfig(maxMessages, maxBytes);
+  }
+}
