@@ -1,0 +1,132 @@
+package dev.tracebridge.tracing;
+
+import dev.tracebridge.message.Header;
+import dev.tracebridge.message.MessageHeaders;
+import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.message.SendReceipt;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.semconv.ErrorAttributes;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The spans of one message: its CONSUMER span and the send span of the current delivery attempt. Methods
+ * may be called from any thread, in this order: {@link #startSend} or {@link #startDeadLetterSend}, then
+ * {@link #sendConfirmed} or {@link #sendFailed}, as often as there are attempts, then {@link #end} or
+ * {@link #endFailed}.
+ */
+public final class RelaySpan {
+
+  /** Takes only {@code traceparent} from the W3C propagator: {@code tracestate} is forwarded as received. */
+  private static final TextMapSetter<String[]> TRACEPARENT_SETTER = (carrier, key, value) -> {
+    if (TraceHeaders.TRACEPARENT.equals(key)) {
+      carrier[0] = value;
+    }
+  };
+
+  private final RelayTracer relay;
+  private final Span process;
+  private final Context processContext;
+  private final SpanContext creation;
+  private final TraceHeaders incoming;
+  private final boolean forwardTracestate;
+  // Set by one attempt's start and read by its end, possibly on another thread (the sink's callback).
+  private volatile Attempt attempt;
+
+  RelaySpan(RelayTracer relay, Span process, SpanContext creation, TraceHeaders incoming, boolean forwardTracestate) {
+    this.relay = relay;
+    this.process = process;
+    this.processContext = Context.root().with(process);
+    this.creation = creation;
+    this.incoming = incoming;
+    this.forwardTracestate = forwardTracestate;
+  }
+
+  /**
+   * Starts a send span to the route's destination (PRODUCER, or CLIENT in passthrough mode) and returns the
+   * message with its trace headers rewritten. Called once per attempt.
+   */
+  public OutboundMessage startSend(OutboundMessage outbound) {
+    return start(relay.destination(), outbound);
+  }
+
+  /** Same as {@link #startSend}, to the route's dead letter, in a send span of its own. */
+  public OutboundMessage startDeadLetterSend(OutboundMessage outbound) {
+    return start(relay.deadLetter(), outbound);
+  }
+
+  /** Ends the current send span with what the destination confirmed (partition, offset, message id). */
+  public void sendConfirmed(SendReceipt receipt) {
+    Attempt current = attempt;
+    current.target().confirmed(current.span(), receipt);
+    current.span().end();
+  }
+
+  /** Ends the current send span with status ERROR and {@code error.type}. */
+  public void sendFailed(Throwable error) {
+    fail(attempt.span(), error);
+  }
+
+  /** Ends the CONSUMER span with status unset (OK): a retry that later succeeded is not an error. */
+  public void end() {
+    process.end();
+  }
+
+  /** Ends the CONSUMER span with status ERROR and {@code error.type}: the message was dead-lettered or the route stopped. */
+  public void endFailed(Throwable error) {
+    fail(process, error);
+  }
+
+  /** The CONSUMER span's context, for logs that want to name the trace. */
+  public SpanContext spanContext() {
+    return process.getSpanContext();
+  }
+
+  private OutboundMessage start(SendTarget target, OutboundMessage outbound) {
+    SpanBuilder builder = relay.tracer().spanBuilder(target.spanName())
+        .setSpanKind(relay.sendKind())
+        .setParent(processContext);
+    if (creation.isValid()) {
+      builder.addLink(creation);
+    }
+    target.describe(builder, outbound);
+    Span span = builder.startSpan();
+    this.attempt = new Attempt(span, target);
+    return outbound.withHeaders(traceHeaders(outbound.headers(), span));
+  }
+
+  private MessageHeaders traceHeaders(MessageHeaders headers, Span span) {
+    Header baggage = incoming.mergedBaggage();
+    if (relay.passthrough()) {
+      return TraceHeaders.rewrite(headers, null, null, baggage);
+    }
+    String[] traceparent = new String[1];
+    W3CTraceContextPropagator.getInstance().inject(processContext.with(span), traceparent, TRACEPARENT_SETTER);
+    if (traceparent[0] == null) {
+      // Only without an SDK (OTEL_SDK_DISABLED) and without a valid incoming context: nothing to continue.
+      return TraceHeaders.rewrite(headers, null, null, baggage);
+    }
+    Header tracestate = forwardTracestate ? incoming.tracestate() : null;
+    return TraceHeaders.rewrite(headers,
+        new Header(TraceHeaders.TRACEPARENT, traceparent[0].getBytes(StandardCharsets.ISO_8859_1)), tracestate, baggage);
+  }
+
+  private static void fail(Span span, Throwable error) {
+    Throwable cause = SpanAttributes.unwrap(error);
+    if (cause.getMessage() == null) {
+      span.setStatus(StatusCode.ERROR);
+    } else {
+      span.setStatus(StatusCode.ERROR, cause.getMessage());
+    }
+    span.setAttribute(ErrorAttributes.ERROR_TYPE, cause.getClass().getName());
+    span.end();
+  }
+
+  private record Attempt(Span span, SendTarget target) {
+  }
+}

@@ -1,0 +1,111 @@
+package dev.tracebridge.tracing;
+
+import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.RouteConfig;
+import dev.tracebridge.config.TracingConfig;
+import dev.tracebridge.message.BridgeMessage;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerBuilder;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+
+/**
+ * Records one route's spans. Thread-safe, one per route.
+ *
+ * <p>For each message a CONSUMER span {@code process <source>} and, per delivery attempt, a send span
+ * {@code send <topic>} / {@code publish <subject>} as its child. How the bridge joins the message's trace:
+ * <ul>
+ *   <li>The creation context is read from the message's {@code traceparent} and {@code tracestate} with the
+ *       W3C Trace Context propagator itself, not with the SDK's configured propagators: the headers the
+ *       bridge reads and writes are fixed by its contract, whatever {@code OTEL_PROPAGATORS} says. An invalid
+ *       {@code traceparent} is ignored together with its {@code tracestate}: new trace, no link.
+ *   <li>{@code consumer-parent = parent} (default): the CONSUMER span's parent is the creation context (the
+ *       conventions allow it for single-message processing) and it also links to it, so that tools that
+ *       follow links find the producer either way. {@code consumer-parent = link}: the CONSUMER span starts a
+ *       new trace and only links to the creation context. In link mode the incoming {@code tracestate} is not
+ *       forwarded: it describes the creation trace, and vendor entries in it (sampling thresholds, for one)
+ *       are tied to that trace; it stays visible on the link.
+ *   <li>{@code propagation = continue} (default): the send span is a PRODUCER span whose context goes out as
+ *       the message's new {@code traceparent} (same trace id as the incoming one in parent mode), with the
+ *       incoming {@code tracestate} unchanged; any other {@code traceparent}/{@code tracestate} is removed.
+ *       {@code propagation = passthrough}: {@code traceparent} and {@code tracestate} go out byte for byte as
+ *       they came (even invalid ones, and none when none came), so the send span is a CLIENT span.
+ *   <li>{@code baggage} is forwarded as received in both modes; several {@code baggage} headers are merged into
+ *       one with a comma (W3C Baggage allows it, and many readers see only one header), never re-encoded.
+ * </ul>
+ */
+public final class RelayTracer {
+
+  private static final String SCOPE = "dev.tracebridge.bridge";
+
+  private final Tracer tracer;
+  private final TracingConfig tracing;
+  private final ProcessSource source;
+  private final SendTarget destination;
+  private final SendTarget deadLetter;
+  private final SpanKind sendKind;
+
+  public RelayTracer(OpenTelemetry otel, BridgeConfig bridge, RouteConfig route) {
+    TracerBuilder builder = otel.getTracerProvider().tracerBuilder(SCOPE);
+    String version = RelayTracer.class.getPackage().getImplementationVersion();
+    this.tracer = (version == null ? builder : builder.setInstrumentationVersion(version)).build();
+    this.tracing = route.tracing();
+    this.source = new ProcessSource(route.from(), bridge, route.name());
+    this.destination = new SendTarget(route.to(), bridge, route.name());
+    this.deadLetter = route.deadLetter().map(sink -> new SendTarget(sink, bridge, route.name())).orElse(null);
+    this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH ? SpanKind.CLIENT : SpanKind.PRODUCER;
+  }
+
+  /** Starts the CONSUMER span {@code process <source>} for a received message. */
+  public RelaySpan startProcess(BridgeMessage message) {
+    TraceHeaders incoming = TraceHeaders.read(message.headers());
+    SpanContext creation = Span.fromContext(
+        W3CTraceContextPropagator.getInstance().extract(Context.root(), incoming, TraceHeaders.GETTER))
+        .getSpanContext();
+    boolean linkOnly = tracing.consumerParent() == TracingConfig.ConsumerParent.LINK;
+    SpanBuilder builder = tracer.spanBuilder(source.spanName()).setSpanKind(SpanKind.CONSUMER);
+    if (creation.isValid()) {
+      builder.addLink(creation);
+      if (linkOnly) {
+        builder.setNoParent();
+      } else {
+        builder.setParent(Context.root().with(Span.wrap(creation)));
+      }
+    } else {
+      builder.setNoParent();
+    }
+    source.describe(builder, message);
+    Span process = builder.startSpan();
+    // The tracestate that goes out: only with the creation trace it belongs to (see the class comment).
+    boolean forwardTracestate = creation.isValid() && !linkOnly;
+    return new RelaySpan(this, process, creation, incoming, forwardTracestate);
+  }
+
+  Tracer tracer() {
+    return tracer;
+  }
+
+  SpanKind sendKind() {
+    return sendKind;
+  }
+
+  boolean passthrough() {
+    return sendKind == SpanKind.CLIENT;
+  }
+
+  SendTarget destination() {
+    return destination;
+  }
+
+  SendTarget deadLetter() {
+    if (deadLetter == null) {
+      throw new IllegalStateException("the route has no dead-letter destination");
+    }
+    return deadLetter;
+  }
+}

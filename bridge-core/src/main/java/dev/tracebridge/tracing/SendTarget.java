@@ -1,0 +1,96 @@
+package dev.tracebridge.tracing;
+
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_NAME;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_PARTITION_ID;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_TEMPLATE;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_KEY;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_TOMBSTONE;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_BODY_SIZE;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_ID;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
+
+import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.SinkConfig;
+import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.message.SendReceipt;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues;
+
+/**
+ * What a route's send spans to one destination (its {@code to} or its {@code dead-letter}) have in common,
+ * computed once: the span name ({@code send <topic>} to Kafka, {@code publish <subject>} to NATS and
+ * JetStream, the template as configured) and the attributes that do not depend on the message.
+ */
+final class SendTarget {
+
+  private final String spanName;
+  private final Attributes constantAttributes;
+  private final boolean kafka;
+  private final boolean jetStream;
+
+  SendTarget(SinkConfig sink, BridgeConfig bridge, String route) {
+    this.kafka = sink instanceof SinkConfig.Kafka;
+    this.jetStream = sink instanceof SinkConfig.JetStream;
+    String operation = kafka ? "send" : "publish";
+    String template = sink.destination().text();
+    this.spanName = operation + " " + template;
+    ServerEndpoint server = kafka
+        ? ServerEndpoint.fromKafkaBootstrap(bridge.kafka().bootstrapServers())
+        : ServerEndpoint.fromNatsUrl(bridge.nats().servers().get(0));
+    AttributesBuilder attributes = Attributes.builder()
+        .put(MESSAGING_SYSTEM, kafka ? SpanAttributes.SYSTEM_KAFKA : SpanAttributes.SYSTEM_NATS)
+        .put(MESSAGING_OPERATION_NAME, operation)
+        .put(MESSAGING_OPERATION_TYPE, MessagingOperationTypeIncubatingValues.SEND)
+        .put(ServerAttributes.SERVER_ADDRESS, server.address())
+        .put(ServerAttributes.SERVER_PORT, (long) server.port())
+        .put(SpanAttributes.BRIDGE_ROUTE, route);
+    if (!sink.destination().isConstant()) {
+      attributes.put(MESSAGING_DESTINATION_TEMPLATE, template);
+    }
+    this.constantAttributes = attributes.build();
+  }
+
+  String spanName() {
+    return spanName;
+  }
+
+  /** The attributes known before the send: destination, message id (JetStream), key, tombstone, size. */
+  void describe(SpanBuilder span, OutboundMessage outbound) {
+    span.setAllAttributes(constantAttributes)
+        .setAttribute(MESSAGING_DESTINATION_NAME, outbound.destination())
+        .setAttribute(MESSAGING_MESSAGE_BODY_SIZE, (long) outbound.payloadSize());
+    if (jetStream && outbound.messageId() != null) {
+      span.setAttribute(MESSAGING_MESSAGE_ID, outbound.messageId());
+    }
+    if (kafka) {
+      String key = SpanAttributes.keyAsText(outbound.key());
+      if (key != null) {
+        span.setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, key);
+      }
+      if (outbound.payload() == null) {
+        span.setAttribute(MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
+      }
+    }
+  }
+
+  /** What the destination confirmed: Kafka partition, offset and {@code topic-partition-offset}; JetStream id. */
+  void confirmed(Span span, SendReceipt receipt) {
+    if (receipt.messageId() != null) {
+      span.setAttribute(MESSAGING_MESSAGE_ID, receipt.messageId());
+    }
+    if (kafka) {
+      receipt.partition().ifPresent(p -> span.setAttribute(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(p)));
+      receipt.offset().ifPresent(o -> span.setAttribute(MESSAGING_KAFKA_OFFSET, o));
+    }
+    if (receipt.duplicate()) {
+      span.setAttribute(SpanAttributes.BRIDGE_DUPLICATE, true);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.tracebridge.tracing;
+
+import java.net.URI;
+
+/**
+ * {@code server.address} and {@code server.port} of a span: the first Kafka bootstrap server or the first
+ * NATS URL, as the conventions ask for a cluster the client reaches through a list of seeds.
+ */
+record ServerEndpoint(String address, int port) {
+
+  private static final int NATS_DEFAULT_PORT = 4222;
+  private static final int KAFKA_DEFAULT_PORT = 9092;
+
+  /** {@code host1:9092,host2:9092} or {@code [::1]:9092}: the first entry. */
+  static ServerEndpoint fromKafkaBootstrap(String bootstrapServers) {
+    return fromHostPort(firstOf(bootstrapServers), KAFKA_DEFAULT_PORT);
+  }
+
+  /** {@code nats://user@host:4222}, {@code tls://host}, {@code host:4222}: the first URL of the first entry. */
+  static ServerEndpoint fromNatsUrl(String natsUrl) {
+    String first = firstOf(natsUrl);
+    int scheme = first.indexOf("://");
+    if (scheme < 0) {
+      return fromHostPort(first, NATS_DEFAULT_PORT);
+    }
+    // URI parsing keeps credentials (user:password@) out of the address.
+    URI uri = URI.create(first);
+    String host = uri.getHost() == null ? first : stripBrackets(uri.getHost());
+    return new ServerEndpoint(host, uri.getPort() < 0 ? NATS_DEFAULT_PORT : uri.getPort());
+  }
+
+  private static String firstOf(String list) {
+    int comma = list.indexOf(',');
+    return (comma < 0 ? list : list.substring(0, comma)).trim();
+  }
+
+  private static ServerEndpoint fromHostPort(String hostPort, int defaultPort) {
+    int colon = hostPort.lastIndexOf(':');
+    boolean bracketedIpv6 = hostPort.startsWith("[");
+    if (colon < 0 || (bracketedIpv6 && colon < hostPort.indexOf(']'))) {
+      return new ServerEndpoint(stripBrackets(hostPort), defaultPort);
+    }
+    try {
+      return new ServerEndpoint(stripBrackets(hostPort.substring(0, colon)),
+          Integer.parseInt(hostPort.substring(colon + 1)));
+    } catch (NumberFormatException e) {
+      return new ServerEndpoint(stripBrackets(hostPort), defaultPort);
+    }
+  }
+
+  private static String stripBrackets(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+}

@@ -1,0 +1,72 @@
+package dev.tracebridge.tracing;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exact counts of one span pipeline (processor, queue, exporter): spans admitted, dropped because the queue
+ * was full, exported, and lost in failed exports. The pipeline admits a span only while fewer than
+ * {@code capacity} spans are queued or being exported, so the batch processor behind it never drops one
+ * silently: every loss is counted here.
+ */
+final class SpanQueueAccounting {
+
+  private static final Logger log = LoggerFactory.getLogger(SpanQueueAccounting.class);
+  private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
+
+  private final int capacity;
+  private final AtomicLong pending = new AtomicLong();
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder exported = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+
+  SpanQueueAccounting(int capacity) {
+    this.capacity = capacity;
+  }
+
+  /** True when the span may be queued; false (and counted as dropped) when the queue is full. */
+  boolean admit() {
+    if (pending.incrementAndGet() <= capacity) {
+      return true;
+    }
+    pending.decrementAndGet();
+    dropped.increment();
+    warnAtMostEvery10Seconds();
+    return false;
+  }
+
+  void exported(int spans) {
+    exported.add(spans);
+    pending.addAndGet(-spans);
+  }
+
+  void failed(int spans) {
+    failed.add(spans);
+    pending.addAndGet(-spans);
+  }
+
+  long dropped() {
+    return dropped.sum();
+  }
+
+  long exported() {
+    return exported.sum();
+  }
+
+  long failed() {
+    return failed.sum();
+  }
+
+  private void warnAtMostEvery10Seconds() {
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
+      log.warn("Dropping spans: the export queue ({} spans) is full, {} spans dropped since start. The collector"
+          + " is slow or unreachable, or spans are made faster than they can be exported: raise"
+          + " OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BSP_MAX_EXPORT_BATCH_SIZE or check the collector.", capacity, dropped());
+    }
+  }
+}
