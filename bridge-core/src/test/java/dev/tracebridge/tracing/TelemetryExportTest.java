@@ -67,6 +67,21 @@ class TelemetryExportTest {
   }
 
   @Test
+  void aServiceNameInOtelResourceAttributesWinsOverTheConfiguredOne() {
+    System.setProperty("otel.resource.attributes", "service.name=orders-bridge,deployment.environment.name=test");
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      BridgeConfig config = config("bridge-from-file", Map.of("otel.exporter.otlp.endpoint", receiver.endpoint()));
+      try (Telemetry telemetry = Telemetry.autoConfigure(config)) {
+        relay(new RelayTracer(telemetry.openTelemetry(), config, config.routes().get(0)), 1);
+      }
+      assertEquals("orders-bridge", receiver.resourceAttributes().get("service.name"));
+      assertEquals("test", receiver.resourceAttributes().get("deployment.environment.name"));
+    } finally {
+      System.clearProperty("otel.resource.attributes");
+    }
+  }
+
+  @Test
   void aBurstOfSpansIsCountedExactlyWithTheSdkDefaultsAndWithTheBridgeDefaults() {
     int messages = 100_000;
     Map<String, String> sdkDefaults = Map.of(
