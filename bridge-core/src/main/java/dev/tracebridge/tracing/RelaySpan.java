@@ -82,11 +82,6 @@ public final class RelaySpan {
     fail(process, error);
   }
 
-  /** The CONSUMER span's context, for logs that want to name the trace. */
-  public SpanContext spanContext() {
-    return process.getSpanContext();
-  }
-
   private OutboundMessage start(SendTarget target, OutboundMessage outbound) {
     SpanBuilder builder = relay.tracer().spanBuilder(target.spanName())
         .setSpanKind(relay.sendKind())
