@@ -76,7 +76,9 @@ class CrashRecoveryIT {
           nats.servers = ["%s"]
           routes {
             %s {
-              from.kafka { topics = ["%s"] }
+              # The killed process's group membership lingers for session.timeout.ms (45 s by
+              # default) before its partitions move to the restarted one; keep that short here.
+              from.kafka { topics = ["%s"], properties { session.timeout.ms = 6000 } }
               to.jetstream { subject = "crash.orders.{partition}" }
             }
           }

@@ -53,7 +53,7 @@ public final class Telemetry implements AutoCloseable {
   static final Duration DEFAULT_SCHEDULE_DELAY = Duration.ofSeconds(1);
   /** The SDK's own default, in case a properties customizer elsewhere removed ours. */
   private static final int SDK_QUEUE_SIZE = 2048;
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final OpenTelemetrySdk sdk;
   private final List<SpanQueueAccounting> pipelines;
@@ -153,12 +153,12 @@ public final class Telemetry implements AutoCloseable {
     return pipelines.stream().mapToLong(SpanQueueAccounting::failed).sum();
   }
 
-  /** Exports what is queued, waiting at most 10 s; true when everything went out. */
+  /** Exports what is queued, waiting at most 5 s; true when everything went out. */
   public boolean flush() {
     return flush(CLOSE_TIMEOUT.toNanos());
   }
 
-  /** Flushes queued spans, then shuts the SDK down, within about 10 s in all even if the collector is gone. */
+  /** Flushes queued spans, then shuts the SDK down, within about 5 s in all even if the collector is gone. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
