@@ -38,7 +38,7 @@ final class PrometheusText {
     for (RouteView route : routes) {
       sample(out, "bridge_route_up", routeLabel(route), route.state().isReady() ? 1 : 0);
     }
-    header(out, "bridge_spans_dropped_total", "Spans dropped because the export queue was full.", "counter");
+    header(out, "bridge_spans_dropped_total", "Spans that never reached the collector: export queue full or export failed.", "counter");
     sample(out, "bridge_spans_dropped_total", "", status.droppedSpans());
     header(out, "bridge_spans_exported_total", "Spans handed to the exporter.", "counter");
     sample(out, "bridge_spans_exported_total", "", status.exportedSpans());

@@ -7,7 +7,7 @@ public interface BridgeStatus {
 
   List<RouteView> routes();
 
-  /** Spans the SDK dropped because its export queue was full, since start. */
+  /** Spans that never reached the collector (export queue full, or a failed export), since start. */
   long droppedSpans();
 
   /** Spans handed to the exporter, since start. */

@@ -90,9 +90,10 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     return routes.stream().filter(r -> r.name().equals(name)).map(RouteView.class::cast).findFirst();
   }
 
+  /** Spans that never reached the collector: dropped on a full queue or lost in a failed export. */
   @Override
   public long droppedSpans() {
-    return telemetry.droppedSpans();
+    return telemetry.droppedSpans() + telemetry.failedSpans();
   }
 
   @Override
