@@ -30,6 +30,10 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -363,16 +367,56 @@ class BridgeRelayTest {
         "nats://127.0.0.1:" + port);
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
         .until(() -> bridge.route("late").orElseThrow().state() == RouteState.STARTING);
+    HttpResponse<String> notReady = readyz(bridge);
+    assertEquals(503, notReady.statusCode());
+    assertTrue(notReady.body().contains("\"route\":\"late\""), notReady.body());
     try (NatsServers late = NatsServers.start(port); Connection client = Nats.connect(late.url())) {
       Subscription sub = client.subscribe("late.out");
       client.flush(Duration.ofSeconds(5));
       awaitRunning(bridge);
+      assertEquals(200, readyz(bridge).statusCode());
       TestClients.produce(kafka.bootstrapServers(), List.of(record(topic, null, "hello".getBytes(UTF_8), List.of())));
       Message msg = sub.nextMessage(Duration.ofSeconds(30));
       assertNotNull(msg);
       assertArrayEquals("hello".getBytes(UTF_8), msg.getData());
       bridge.close();
     }
+  }
+
+  @Test
+  void startsWhileKafkaIsDownReportsNotReadyThenRelays() throws Exception {
+    int port = EmbeddedKafka.freePort();
+    String subject = unique("late-kafka");
+    BridgeConfig config = ConfigLoader.parse("""
+        bridge {
+          admin.port = 0
+          kafka.bootstrap-servers = "127.0.0.1:%d"
+          nats.servers = ["%s"]
+          routes { latekafka { from.nats { subject = "%s" }, to.kafka { topic = "%s" } } }
+        }
+        """.formatted(port, nats.url(), subject, subject), "test.conf");
+    Telemetry telemetry = Telemetry.forTesting(spans);
+    running.add(telemetry);
+    Bridge bridge = Bridge.start(config, telemetry);
+    running.add(bridge);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+        .until(() -> bridge.route("latekafka").orElseThrow().state() == RouteState.STARTING);
+    assertEquals(503, readyz(bridge).statusCode());
+    try (EmbeddedKafka late = EmbeddedKafka.start(port)) {
+      late.createTopic(subject, 1);
+      awaitRunning(bridge);
+      natsClient.publish(subject, "hello kafka".getBytes(UTF_8));
+      natsClient.flush(Duration.ofSeconds(5));
+      ConsumerRecord<byte[], byte[]> r = TestClients.consume(late.bootstrapServers(), subject, 1).get(0);
+      assertArrayEquals("hello kafka".getBytes(UTF_8), r.value());
+      bridge.close();
+    }
+  }
+
+  private static HttpResponse<String> readyz(Bridge bridge) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + bridge.adminPort().orElseThrow() + "/readyz")).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
