@@ -9,7 +9,10 @@ final class Delivery {
   final ReceivedMessage received;
   final RelaySpan span;
   final long size;
+  /** Sends tried while the destination was reachable; they count toward {@code retry.max-attempts}. */
   int attempts;
+  /** Sends that failed while the destination was disconnected; they only lengthen the backoff. */
+  int outageRetries;
 
   Delivery(ReceivedMessage received, RelaySpan span) {
     this.received = received;

@@ -148,10 +148,12 @@ public final class RouteRunner implements RouteView, MessageHandler {
       giveUp(d, error);
     } else if (outage || d.attempts < retry.maxAttempts()) {
       if (outage) {
-        d.attempts--; // an outage is not the message's fault; wait for the broker instead of counting
+        // An outage is not the message's fault: wait for the broker, backing off on its own count.
+        d.attempts--;
+        d.outageRetries++;
       }
       metrics.retried();
-      long delay = backoffMillis(retry, Math.max(d.attempts, 1));
+      long delay = backoffMillis(retry, outage ? d.outageRetries : Math.max(d.attempts, 1));
       log.debug("route {}: send failed ({}), retrying in {} ms", config.name(), error.toString(), delay);
       scheduler.schedule(() -> send(d), delay, TimeUnit.MILLISECONDS);
     } else {

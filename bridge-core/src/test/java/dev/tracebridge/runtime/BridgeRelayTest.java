@@ -339,6 +339,63 @@ class BridgeRelayTest {
   }
 
   @Test
+  void aFailedSendIsRetriedAndItsLaterSuccessIsNotAnError() throws Exception {
+    String topic = unique("retry");
+    String stream = unique("RETRY").replace('-', '_');
+    kafka.createTopic(topic, 1);
+    Bridge bridge = start("""
+        retrying {
+          from.kafka { topics = ["%s"] }
+          to.jetstream { subject = "%s.in" }
+          retry { max-attempts = 1000, initial-backoff = 50ms, max-backoff = 200ms }
+        }
+        """.formatted(topic, stream));
+    awaitRunning(bridge);
+    TestClients.produce(kafka.bootstrapServers(), List.of(record(topic, null, "later".getBytes(UTF_8),
+        List.of(Header.ofString("traceparent", TRACEPARENT)))));
+    // No stream captures the subject yet: JetStream refuses the publish, and the bridge tries again.
+    await().atMost(Duration.ofSeconds(30)).until(() -> bridge.route("retrying").orElseThrow().metrics().retriedCount() >= 3);
+    JetStreamManagement jsm = natsClient.jetStreamManagement();
+    jsm.addStream(StreamConfiguration.builder().name(stream).subjects(stream + ".>").build());
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> jsm.getStreamInfo(stream).getStreamState().getMsgCount() == 1);
+    assertArrayEquals("later".getBytes(UTF_8), jsm.getMessage(stream, 1).getData());
+    List<SpanData> trace = awaitSpans(TRACE_ID, 3);
+    SpanData process = span(trace, SpanKind.CONSUMER, "process " + topic);
+    await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getSpanId().equals(process.getSpanId())).count() == 1);
+    assertEquals(StatusCode.UNSET, process.getStatus().getStatusCode(), "a retry that later succeeded is not an error");
+    assertTrue(trace.stream().anyMatch(s -> s.getKind() == SpanKind.PRODUCER && s.getStatus().getStatusCode() == StatusCode.ERROR),
+        "the failed attempt's send span says so");
+    assertTrue(bridge.isReady());
+  }
+
+  @Test
+  void afterTheLastAttemptTheMessageIsDeadLetteredWithItsAttempts() throws Exception {
+    String topic = unique("exhaust");
+    String dlq = unique("exhaust-dlq");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(dlq, 1);
+    Bridge bridge = start("""
+        exhausting {
+          from.kafka { topics = ["%s"] }
+          to.jetstream { subject = "nostream.%s" }
+          retry { max-attempts = 3, initial-backoff = 50ms, max-backoff = 100ms }
+          dead-letter.kafka { topic = "%s" }
+        }
+        """.formatted(topic, topic, dlq));
+    awaitRunning(bridge);
+    TestClients.produce(kafka.bootstrapServers(), List.of(record(topic, "k".getBytes(UTF_8), "p".getBytes(UTF_8), List.of())));
+
+    ConsumerRecord<byte[], byte[]> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 1).get(0);
+    MessageHeaders h = headersOf(dead);
+    assertEquals("3", h.firstString("bridge-dlq-attempts").orElseThrow());
+    assertFalse(h.firstString("bridge-dlq-reason").orElseThrow().isBlank());
+    assertArrayEquals("k".getBytes(UTF_8), dead.key());
+    assertEquals(2, bridge.route("exhausting").orElseThrow().metrics().retriedCount());
+  }
+
+  @Test
   void withoutADeadLetterTheRouteStopsAndCommitsNothingPastTheMessage() throws Exception {
     String topic = unique("stop");
     kafka.createTopic(topic, 1);
