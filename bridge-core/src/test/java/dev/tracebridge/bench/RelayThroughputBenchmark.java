@@ -24,16 +24,20 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
 
 /**
  * Kafka → JetStream throughput: the raw clients (a consumer loop publishing asynchronously) as the
- * baseline, then the bridge, on the same brokers in the same run. Prints figures; asserts nothing.
- * Run: {@code mvn -pl bridge-core -am test-compile exec...} or from an IDE; {@code main} takes the count.
+ * baseline, then the bridge with tracing on, on the same brokers in the same run. Prints figures and
+ * asserts nothing, so it is not part of the test run (its name does not end in Test). Run it with
+ * {@code mvn -B -pl bridge-core -am test -Dtest=RelayThroughputBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbench.messages=100000};
+ * the figures are in {@code bridge-core/target/surefire-reports/*RelayThroughputBenchmark-output.txt}.
  */
-public final class RelayThroughputBenchmark {
+class RelayThroughputBenchmark {
 
-  public static void main(String[] args) throws Exception {
-    int count = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+  @Test
+  void kafkaToJetStream() throws Exception {
+    int count = Integer.getInteger("bench.messages", 100_000);
     try (EmbeddedKafka kafka = EmbeddedKafka.start(); NatsServers nats = NatsServers.start();
          Connection nc = Nats.connect(nats.url())) {
       JetStreamManagement jsm = nc.jetStreamManagement();
@@ -58,8 +62,11 @@ public final class RelayThroughputBenchmark {
           Thread.sleep(20);
         }
         double bridgeSeconds = (System.nanoTime() - bridgeStart) / 1e9;
-        System.out.printf("kafka->jetstream %d msgs: raw clients %.0f msg/s, bridge %.0f msg/s (%.2f of raw)%n",
-            count, count / rawSeconds, count / bridgeSeconds, rawSeconds / bridgeSeconds);
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf("kafka->jetstream %d msgs of 100 B: raw clients %.0f msg/s, bridge %.0f msg/s (%.2f of raw),"
+                + " %d spans recorded, heap used %d MiB%n",
+            count, count / rawSeconds, count / bridgeSeconds, rawSeconds / bridgeSeconds,
+            spans.getFinishedSpanItems().size(), (rt.totalMemory() - rt.freeMemory()) >> 20);
       }
     }
   }
