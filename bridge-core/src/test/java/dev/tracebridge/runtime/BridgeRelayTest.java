@@ -93,10 +93,10 @@ class BridgeRelayTest {
   }
 
   private Bridge start(String routes) throws Exception {
-    return start(routes, nats.url());
+    return start(routes, kafka.bootstrapServers(), nats.url());
   }
 
-  private Bridge start(String routes, String natsUrl) throws Exception {
+  private Bridge start(String routes, String kafkaBootstrap, String natsUrl) throws Exception {
     BridgeConfig config = ConfigLoader.parse("""
         bridge {
           admin.port = 0
@@ -105,7 +105,7 @@ class BridgeRelayTest {
           nats.servers = ["%s"]
           routes { %s }
         }
-        """.formatted(kafka.bootstrapServers(), natsUrl, routes), "test.conf");
+        """.formatted(kafkaBootstrap, natsUrl, routes), "test.conf");
     Telemetry telemetry = Telemetry.forTesting(spans);
     running.add(telemetry);
     Bridge bridge = Bridge.start(config, telemetry);
@@ -421,7 +421,7 @@ class BridgeRelayTest {
     String topic = unique("late");
     kafka.createTopic(topic, 1);
     Bridge bridge = start("late { from.kafka { topics = [\"%s\"] }, to.nats { subject = \"late.out\" } }".formatted(topic),
-        "nats://127.0.0.1:" + port);
+        kafka.bootstrapServers(), "nats://127.0.0.1:" + port);
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
         .until(() -> bridge.route("late").orElseThrow().state() == RouteState.STARTING);
     HttpResponse<String> notReady = readyz(bridge);
@@ -444,18 +444,8 @@ class BridgeRelayTest {
   void startsWhileKafkaIsDownReportsNotReadyThenRelays() throws Exception {
     int port = EmbeddedKafka.freePort();
     String subject = unique("late-kafka");
-    BridgeConfig config = ConfigLoader.parse("""
-        bridge {
-          admin.port = 0
-          kafka.bootstrap-servers = "127.0.0.1:%d"
-          nats.servers = ["%s"]
-          routes { latekafka { from.nats { subject = "%s" }, to.kafka { topic = "%s" } } }
-        }
-        """.formatted(port, nats.url(), subject, subject), "test.conf");
-    Telemetry telemetry = Telemetry.forTesting(spans);
-    running.add(telemetry);
-    Bridge bridge = Bridge.start(config, telemetry);
-    running.add(bridge);
+    Bridge bridge = start("latekafka { from.nats { subject = \"%s\" }, to.kafka { topic = \"%s\" } }".formatted(subject, subject),
+        "127.0.0.1:" + port, nats.url());
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
         .until(() -> bridge.route("latekafka").orElseThrow().state() == RouteState.STARTING);
     assertEquals(503, readyz(bridge).statusCode());

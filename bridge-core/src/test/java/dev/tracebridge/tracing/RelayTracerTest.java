@@ -244,12 +244,7 @@ class RelayTracerTest {
   void anInvalidTraceparentStartsANewTraceWithoutLinkAndDropsItsTracestate(String invalid) {
     RelayTracer tracer = new RelayTracer(telemetry.openTelemetry(), BRIDGE, kafkaToNats(TracingConfig.DEFAULT));
     MessageHeaders headers = headers("traceparent", invalid, "tracestate", TRACESTATE, "x-keep", "1");
-    BridgeMessage message = new BridgeMessage(bytes("m"), null, headers, new SourcePosition.Kafka("orders", 0, 1, 0));
-
-    RelaySpan span = tracer.startProcess(message);
-    OutboundMessage sent = span.startSend(new OutboundMessage("orders.x", null, bytes("m"), headers, null));
-    span.sendConfirmed(SendReceipt.nats("orders.x"));
-    span.end();
+    OutboundMessage sent = relayToNats(tracer, headers);
 
     SpanData process = onlySpan(SpanKind.CONSUMER);
     SpanData publish = onlySpan(SpanKind.PRODUCER);
@@ -269,12 +264,7 @@ class RelayTracerTest {
     RelayTracer tracer = new RelayTracer(telemetry.openTelemetry(), BRIDGE, kafkaToNats(PASSTHROUGH));
     MessageHeaders headers = headers("tracestate", "a=1", "traceparent", TRACEPARENT, "tracestate", "b=2",
         "baggage", "k=v", "traceparent", "garbage");
-    BridgeMessage message = new BridgeMessage(bytes("m"), null, headers, new SourcePosition.Kafka("orders", 0, 1, 0));
-
-    RelaySpan span = tracer.startProcess(message);
-    OutboundMessage sent = span.startSend(new OutboundMessage("orders.x", null, bytes("m"), headers, null));
-    span.sendConfirmed(SendReceipt.nats("orders.x"));
-    span.end();
+    OutboundMessage sent = relayToNats(tracer, headers);
 
     SpanData process = onlySpan(SpanKind.CONSUMER);
     SpanData send = onlySpan(SpanKind.CLIENT);
@@ -290,12 +280,7 @@ class RelayTracerTest {
     RelayTracer tracer = new RelayTracer(telemetry.openTelemetry(), BRIDGE, kafkaToNats(PASSTHROUGH));
     MessageHeaders headers = headers("traceparent", "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
         "tracestate", TRACESTATE);
-    BridgeMessage message = new BridgeMessage(bytes("m"), null, headers, new SourcePosition.Kafka("orders", 0, 1, 0));
-
-    RelaySpan span = tracer.startProcess(message);
-    OutboundMessage sent = span.startSend(new OutboundMessage("orders.x", null, bytes("m"), headers, null));
-    span.sendConfirmed(SendReceipt.nats("orders.x"));
-    span.end();
+    OutboundMessage sent = relayToNats(tracer, headers);
 
     assertFalse(onlySpan(SpanKind.CONSUMER).getParentSpanContext().isValid());
     assertEquals(headers.asList(), sent.headers().asList());
@@ -305,12 +290,7 @@ class RelayTracerTest {
   void linkModeStartsANewTraceThatOnlyLinksToTheCreationContextAndDropsTracestate() {
     RelayTracer tracer = new RelayTracer(telemetry.openTelemetry(), BRIDGE, kafkaToNats(LINK));
     MessageHeaders headers = headers("traceparent", TRACEPARENT, "tracestate", TRACESTATE);
-    BridgeMessage message = new BridgeMessage(bytes("m"), null, headers, new SourcePosition.Kafka("orders", 0, 1, 0));
-
-    RelaySpan span = tracer.startProcess(message);
-    OutboundMessage sent = span.startSend(new OutboundMessage("orders.x", null, bytes("m"), headers, null));
-    span.sendConfirmed(SendReceipt.nats("orders.x"));
-    span.end();
+    OutboundMessage sent = relayToNats(tracer, headers);
 
     SpanData process = onlySpan(SpanKind.CONSUMER);
     SpanData publish = onlySpan(SpanKind.PRODUCER);
@@ -408,12 +388,7 @@ class RelayTracerTest {
     RelayTracer tracer = new RelayTracer(telemetry.openTelemetry(), BRIDGE, kafkaToNats(TracingConfig.DEFAULT));
     String unsampled = "00-" + TRACE_ID + "-" + PARENT_ID + "-00";
     MessageHeaders headers = headers("traceparent", unsampled);
-    BridgeMessage message = new BridgeMessage(bytes("m"), null, headers, new SourcePosition.Kafka("orders", 0, 1, 0));
-
-    RelaySpan span = tracer.startProcess(message);
-    OutboundMessage sent = span.startSend(new OutboundMessage("orders.x", null, bytes("m"), headers, null));
-    span.sendConfirmed(SendReceipt.nats("orders.x"));
-    span.end();
+    OutboundMessage sent = relayToNats(tracer, headers);
 
     telemetry.flush();
     assertTrue(exporter.getFinishedSpanItems().isEmpty());
@@ -470,5 +445,15 @@ class RelayTracerTest {
     assertEquals(traceId, linked.getTraceId());
     assertEquals(spanId, linked.getSpanId());
     assertTrue(link.getAttributes().isEmpty());
+  }
+
+  /** Relays one Kafka record with these headers to NATS through the tracer; returns what was sent. */
+  private static OutboundMessage relayToNats(RelayTracer tracer, MessageHeaders headers) {
+    BridgeMessage message = new BridgeMessage(bytes("m"), null, headers, new SourcePosition.Kafka("orders", 0, 1, 0));
+    RelaySpan span = tracer.startProcess(message);
+    OutboundMessage sent = span.startSend(new OutboundMessage("orders.x", null, bytes("m"), headers, null));
+    span.sendConfirmed(SendReceipt.nats("orders.x"));
+    span.end();
+    return sent;
   }
 }
