@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,8 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final String sourceDescription;
   private final String destinationDescription;
 
-  private volatile RouteState state = RouteState.STARTING;
+  /** Changed only by compare-and-set, so that the connectivity refresh never overwrites FAILED or STOPPED. */
+  private final AtomicReference<RouteState> state = new AtomicReference<>(RouteState.STARTING);
   private volatile boolean sourceStarted;
   private volatile boolean stopping;
   private volatile String lastError;
@@ -74,7 +76,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   private void startSourceWhenSinksConnected() {
-    if (stopping || state == RouteState.FAILED) {
+    if (stopping || state.get() == RouteState.FAILED) {
       return;
     }
     if (!sinksConnected()) {
@@ -92,16 +94,15 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   private void refreshState() {
-    RouteState current = state;
+    RouteState current = state.get();
     if (current == RouteState.FAILED || current == RouteState.STOPPED) {
       return;
     }
     boolean connected = source.isConnected() && sinksConnected();
     RouteState next = connected ? RouteState.RUNNING
         : current == RouteState.STARTING ? RouteState.STARTING : RouteState.DISCONNECTED;
-    if (next != current) {
+    if (next != current && state.compareAndSet(current, next)) {
       log.info("route {}: {}", config.name(), next);
-      state = next;
     }
   }
 
@@ -109,7 +110,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   public void onMessage(ReceivedMessage received) throws InterruptedException {
     metrics.consumed();
     long size = received.message().approximateSize();
-    if (stopping || state == RouteState.FAILED || !window.acquire(size)) {
+    if (stopping || state.get() == RouteState.FAILED || !window.acquire(size)) {
       received.acknowledgement().abandon();
       return;
     }
@@ -118,7 +119,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   private void send(Delivery d) {
-    if (stopping || state == RouteState.FAILED) {
+    if (stopping || state.get() == RouteState.FAILED) {
       giveUp(d, null);
       return;
     }
@@ -208,8 +209,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private void routeFailed(Delivery d, Throwable error) {
     metrics.failed();
     lastError = d.message().position().uri() + ": " + error;
-    if (state != RouteState.FAILED) {
-      state = RouteState.FAILED;
+    if (state.getAndSet(RouteState.FAILED) != RouteState.FAILED) {
       log.error("route {} stopped: could not deliver {} and has no dead letter: {}", config.name(),
           d.message().position().uri(), error.toString());
       scheduler.execute(source::stop);
@@ -229,7 +229,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   private void sourceFailed(Throwable error) {
     lastError = "source: " + error;
-    state = RouteState.FAILED;
+    state.set(RouteState.FAILED);
     log.error("route {} stopped: its source failed: {}", config.name(), error.toString());
   }
 
@@ -257,7 +257,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
     source.close();
     sink.close();
     deadLetterSink.ifPresent(Sink::close);
-    state = RouteState.STOPPED;
+    if (state.get() != RouteState.FAILED) {
+      state.set(RouteState.STOPPED); // a failed route keeps saying so until the process ends
+    }
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -281,7 +283,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   @Override
   public RouteState state() {
-    return state;
+    return state.get();
   }
 
   @Override
