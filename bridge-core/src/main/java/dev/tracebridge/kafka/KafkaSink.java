@@ -3,6 +3,7 @@ package dev.tracebridge.kafka;
 import dev.tracebridge.config.KafkaClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
+import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.Sink;
 import java.time.Duration;
 import java.util.HashMap;
@@ -105,6 +106,12 @@ public final class KafkaSink implements Sink {
       result.completeExceptionally(e);
     }
     return result;
+  }
+
+  /** Placeholder until this endpoint's own classification lands: every failure is retried, then dead-lettered. */
+  @Override
+  public ErrorClass classify(Throwable error) {
+    return ErrorClass.UNKNOWN;
   }
 
   @Override

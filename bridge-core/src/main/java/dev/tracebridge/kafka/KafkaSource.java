@@ -5,6 +5,7 @@ import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.SourcePosition;
 import dev.tracebridge.route.Acknowledgement;
+import dev.tracebridge.route.Backoff;
 import dev.tracebridge.route.MessageHandler;
 import dev.tracebridge.route.ReceivedMessage;
 import dev.tracebridge.route.Source;
@@ -63,8 +64,6 @@ public final class KafkaSource implements Source {
   private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
   /** How long close() lets a handler that still blocks return by itself before interrupting it. */
   private static final Duration HANDLER_GRACE = Duration.ofSeconds(5);
-  private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
   private final String routeName;
   private final SourceConfig.Kafka config;
@@ -184,14 +183,14 @@ public final class KafkaSource implements Source {
   /** Returns normally on close; throws only errors that cannot heal. */
   private void pollUntilClosed(KafkaConsumer<byte[], byte[]> consumer, MessageHandler handler) {
     long nextCommit = System.nanoTime() + COMMIT_INTERVAL.toNanos();
-    Duration backoff = MIN_BACKOFF;
+    Backoff.Attempts backoff = Backoff.RECONNECT.attempts();
     while (!closeRequested.get()) {
       try {
         if (stopRequested.get()) {
           consumer.pause(consumer.assignment());
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-        backoff = MIN_BACKOFF;
+        backoff.reset();
         if (!deliver(records, handler)) {
           return;
         }
@@ -203,11 +202,11 @@ public final class KafkaSource implements Source {
         if (cannotHeal(e)) {
           throw e;
         }
-        log.warn("route {}: Kafka poll failed, retrying in {} ms: {}", routeName, backoff.toMillis(), e.toString());
-        if (!waitUnlessClosing(backoff)) {
+        Duration delay = backoff.next();
+        log.warn("route {}: Kafka poll failed, retrying in {} ms: {}", routeName, delay.toMillis(), e.toString());
+        if (!waitUnlessClosing(delay)) {
           return;
         }
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       }
     }
   }
@@ -224,11 +223,8 @@ public final class KafkaSource implements Source {
       tracker.register(record.offset());
       BridgeMessage message = new BridgeMessage(record.value(), record.key(), KafkaHeaders.fromKafka(record.headers()),
           new SourcePosition.Kafka(record.topic(), record.partition(), record.offset(), record.timestamp()));
-      try {
-        handler.onMessage(ReceivedMessage.of(message, new OffsetAcknowledgement(tracker, record.offset())));
-      } catch (InterruptedException e) {
-        return false;
-      }
+      handler.onMessage(ReceivedMessage.of(message, partition.toString(),
+          new OffsetAcknowledgement(tracker, record.offset())));
     }
     return true;
   }

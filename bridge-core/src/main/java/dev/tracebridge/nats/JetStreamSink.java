@@ -3,6 +3,7 @@ package dev.tracebridge.nats;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
+import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -70,6 +71,12 @@ public final class JetStreamSink implements Sink {
     }
     outstanding.add(receipt);
     return receipt;
+  }
+
+  /** Placeholder until this endpoint's own classification lands: every failure is retried, then dead-lettered. */
+  @Override
+  public ErrorClass classify(Throwable error) {
+    return ErrorClass.UNKNOWN;
   }
 
   @Override

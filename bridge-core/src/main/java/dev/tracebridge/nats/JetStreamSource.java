@@ -5,6 +5,7 @@ import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.SourcePosition;
 import dev.tracebridge.route.Acknowledgement;
+import dev.tracebridge.route.Backoff;
 import dev.tracebridge.route.MessageHandler;
 import dev.tracebridge.route.ReceivedMessage;
 import dev.tracebridge.route.Source;
@@ -99,7 +100,7 @@ public final class JetStreamSource implements Source {
   }
 
   private void consumeLoop(MessageHandler handler) {
-    Backoff backoff = new Backoff();
+    Backoff.Attempts backoff = Backoff.RECONNECT.attempts();
     while (!stopped) {
       try {
         ConsumerContext consumer = connector.connection().orElseThrow()
@@ -146,7 +147,7 @@ public final class JetStreamSource implements Source {
     }
   }
 
-  private void deliver(Message message, MessageHandler handler) throws InterruptedException {
+  private void deliver(Message message, MessageHandler handler) {
     NatsJetStreamMetaData meta = message.metaData();
     BridgeMessage bridgeMessage = new BridgeMessage(message.getData(), null,
         NatsHeaderCodec.decode(message.getHeaders()),
@@ -154,14 +155,7 @@ public final class JetStreamSource implements Source {
             meta.deliveredCount(), meta.timestamp().toInstant().toEpochMilli()));
     inHandler = true;
     try {
-      handler.onMessage(ReceivedMessage.of(bridgeMessage, new JetStreamAcknowledgement(message)));
-    } catch (InterruptedException e) {
-      nakQuietly(message);
-      if (!stopped) {
-        throw e;
-      }
-      // stop() woke us: carry on to give back what was pulled, without the interrupt flag set
-      Thread.interrupted();
+      handler.onMessage(ReceivedMessage.of(bridgeMessage, message.getSubject(), new JetStreamAcknowledgement(message)));
     } finally {
       inHandler = false;
     }

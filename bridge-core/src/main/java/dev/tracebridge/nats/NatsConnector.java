@@ -2,6 +2,7 @@ package dev.tracebridge.nats;
 
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.Secret;
+import dev.tracebridge.route.Backoff;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -109,7 +110,7 @@ public final class NatsConnector implements AutoCloseable {
   }
 
   private void connectLoop(Consumer<Connection> onFirstConnect) {
-    Backoff backoff = new Backoff();
+    Backoff.Attempts backoff = Backoff.RECONNECT.attempts();
     String lastProblem = null;
     while (!closed) {
       try {
@@ -182,7 +183,7 @@ public final class NatsConnector implements AutoCloseable {
         .servers(cluster.servers().toArray(String[]::new))
         .connectionName(connectionName)
         .maxReconnects(-1)
-        .reconnectDelayHandler(Backoff::delayFor)
+        .reconnectDelayHandler(attempt -> Backoff.RECONNECT.delay(attempt + 1))
         .connectionListener(listener)
         .errorListener(errorListener);
     cluster.token().map(Secret::value).ifPresent(token -> b.token(token.toCharArray()));

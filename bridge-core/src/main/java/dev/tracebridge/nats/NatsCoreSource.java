@@ -95,11 +95,11 @@ public final class NatsCoreSource implements Source {
     this.fatalErrorListener = listener;
   }
 
-  private void deliver(Message message, MessageHandler handler) throws InterruptedException {
+  private void deliver(Message message, MessageHandler handler) {
     BridgeMessage bridgeMessage = new BridgeMessage(message.getData(), null,
         NatsHeaderCodec.decode(message.getHeaders()),
         new SourcePosition.Nats(message.getSubject(), localSequence.incrementAndGet()));
-    handler.onMessage(ReceivedMessage.of(bridgeMessage, AT_MOST_ONCE));
+    handler.onMessage(ReceivedMessage.of(bridgeMessage, message.getSubject(), AT_MOST_ONCE));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.tracebridge.nats;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
+import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
 import io.nats.client.impl.Headers;
@@ -119,6 +120,12 @@ public final class NatsSink implements Sink {
       batch.forEach(p -> p.future.completeExceptionally(new IllegalStateException("NATS sink closed during flush")));
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Placeholder until this endpoint's own classification lands: every failure is retried, then dead-lettered. */
+  @Override
+  public ErrorClass classify(Throwable error) {
+    return ErrorClass.UNKNOWN;
   }
 
   @Override

@@ -1,9 +1,10 @@
 package dev.tracebridge.route;
 
 /**
- * The way back to the source for one message. Exactly one of the two methods is called, once, after
- * the destination (or the dead letter) confirmed the message or gave up on it. Implementations must be
- * thread-safe: sinks confirm on their own I/O threads.
+ * The way back to the source for one message. Exactly one of {@link #ack} and {@link #abandon} is called,
+ * once, after the destination (or the dead letter) confirmed the message or the route gave up on it.
+ * The route calls them from its own thread; implementations only record the outcome (a commit
+ * tracker, a queued JetStream ack) and never block.
  */
 public interface Acknowledgement {
 
@@ -12,8 +13,16 @@ public interface Acknowledgement {
 
   /**
    * The bridge gives up on this message without acknowledging it, so that it is delivered again
-   * (after a restart for Kafka, after AckWait or a nak for JetStream). Used while draining and when a
-   * route stops on an error.
+   * (after a restart or rebalance for Kafka, at once by a nak for JetStream). Used while draining, when
+   * a route stops on an error, and for revoked messages.
    */
   void abandon();
+
+  /**
+   * True once the source no longer owns this message (its Kafka partition was revoked and given to
+   * another member): the route must not send or retry it any more and settles it with {@link #abandon}.
+   */
+  default boolean isRevoked() {
+    return false;
+  }
 }

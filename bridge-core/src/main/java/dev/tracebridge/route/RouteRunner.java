@@ -107,10 +107,17 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   @Override
-  public void onMessage(ReceivedMessage received) throws InterruptedException {
+  public void onMessage(ReceivedMessage received) {
     metrics.consumed();
     long size = received.message().approximateSize();
-    if (stopping || state.get() == RouteState.FAILED || !window.acquire(size)) {
+    boolean admitted;
+    try {
+      admitted = window.acquire(size);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      admitted = false;
+    }
+    if (stopping || state.get() == RouteState.FAILED || !admitted) {
       received.acknowledgement().abandon();
       return;
     }
@@ -163,10 +170,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   static long backoffMillis(RetryConfig retry, int attempt) {
-    long initial = retry.initialBackoff().toMillis();
-    long max = retry.maxBackoff().toMillis();
-    long delay = initial << Math.min(attempt - 1, 30);
-    return Math.min(Math.max(delay, initial), max);
+    return Backoff.of(retry).baseMillis(attempt);
   }
 
   private void delivered(Delivery d) {

@@ -19,7 +19,15 @@ public interface Sink extends AutoCloseable {
   /** True while the sink is connected and can publish. */
   boolean isConnected();
 
+  /**
+   * Publishes one message; never throws and never blocks for long (a Kafka producer waits at most its
+   * short {@code max.block.ms}). Every failure, immediate or later, completes the future exceptionally.
+   * The future may complete on a client's I/O thread: callers only record the outcome there.
+   */
   CompletableFuture<SendReceipt> send(OutboundMessage message);
+
+  /** What a failure of {@link #send} means for the message; see {@link ErrorClass}. */
+  ErrorClass classify(Throwable error);
 
   /** Waits up to the timeout for every send to be confirmed or failed. */
   void flush(Duration timeout);

@@ -15,6 +15,14 @@ public interface Source extends AutoCloseable {
   /** True while the source is connected to its broker and consuming. */
   boolean isConnected();
 
+  /**
+   * Messages the source lost before they reached the route, by nature of its broker (a core NATS
+   * subscription whose client buffer overflowed: a slow consumer). Zero for sources that lose nothing.
+   */
+  default long droppedMessages() {
+    return 0;
+  }
+
   /** Stops consuming new messages; returns without waiting for messages in flight. */
   void stop();
 
