@@ -6,6 +6,7 @@ import dev.tracebridge.tracing.Telemetry;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -29,10 +30,19 @@ final class RunCommand implements Callable<Integer> {
       return CANNOT_GO_ON;
     }
     CountDownLatch stop = new CountDownLatch(1);
+    AtomicInteger signals = new AtomicInteger();
     // Handle the signals ourselves instead of in a shutdown hook: the JVM would then exit with
-    // 128+signal, while a clean drain after SIGTERM must exit 0.
-    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
-    Signal.handle(new Signal("INT"), signal -> stop.countDown());
+    // 128+signal, while a clean drain after SIGTERM must exit 0. A second signal means "now": the
+    // operator does not want to wait for the drain, and whatever was not committed is delivered again.
+    sun.misc.SignalHandler handler = signal -> {
+      if (signals.incrementAndGet() > 1) {
+        System.err.println("second " + signal.getName() + " received: stopping at once without draining");
+        Runtime.getRuntime().halt(CANNOT_GO_ON);
+      }
+      stop.countDown();
+    };
+    Signal.handle(new Signal("TERM"), handler);
+    Signal.handle(new Signal("INT"), handler);
 
     try (Telemetry telemetry = Telemetry.autoConfigure(loaded.get())) {
       Bridge bridge = Bridge.start(loaded.get(), telemetry);

@@ -6,71 +6,58 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Bounds what a route has sent but not yet seen confirmed, by count and by bytes. The source's thread
- * blocks in {@link #acquire} while the window is full; confirmations release it. A single message
- * larger than the byte limit is still let through when the window is empty, so that it cannot stall
- * the route forever.
+ * Counts what a route has taken from its source and not yet settled, by messages and by bytes. It never
+ * blocks a source: {@link #take} always succeeds, and {@link #hasRoom} tells the source whether to fetch
+ * more (Kafka pauses its partitions while it is false). So the window may overshoot its limits by what
+ * one fetch returned, which the client had already buffered anyway.
  */
 public final class InFlightWindow {
 
   private final int maxMessages;
   private final long maxBytes;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private int messages;
-  private long bytes;
-  private boolean closed;
+  private final Condition emptied = lock.newCondition();
+  // volatile so that hasRoom(), asked from the source's thread on every fetch, takes no lock
+  private volatile int messages;
+  private volatile long bytes;
 
   public InFlightWindow(InFlightConfig config) {
     this.maxMessages = config.maxMessages();
     this.maxBytes = config.maxBytes();
   }
 
-  /**
-   * Takes room for one message; blocks while there is none.
-   *
-   * @return false when the window was closed (the route is stopping) instead of granting room
-   */
-  public boolean acquire(long size) throws InterruptedException {
+  /** Counts one more message in flight. */
+  public void take(long size) {
     lock.lock();
     try {
-      while (!closed && (messages >= maxMessages || (messages > 0 && bytes + size > maxBytes))) {
-        changed.await();
-      }
-      if (closed) {
-        return false;
-      }
       messages++;
       bytes += size;
-      return true;
     } finally {
       lock.unlock();
     }
   }
 
+  /** The message was settled (acknowledged or given up). */
   public void release(long size) {
     lock.lock();
     try {
       messages--;
       bytes -= size;
-      changed.signalAll();
+      if (messages == 0) {
+        emptied.signalAll();
+      }
     } finally {
       lock.unlock();
     }
   }
 
-  /** Refuses further messages and wakes a source blocked in {@link #acquire}. */
-  public void close() {
-    lock.lock();
-    try {
-      closed = true;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+  /** True while both limits leave room; a single message larger than the byte limit fits an empty window. */
+  public boolean hasRoom() {
+    int m = messages;
+    return m == 0 || (m < maxMessages && bytes < maxBytes);
   }
 
-  /** Waits until every message in flight was confirmed or given up; false on timeout. */
+  /** Waits until every message in flight was settled; false when the timeout passed first. */
   public boolean awaitEmpty(Duration timeout) throws InterruptedException {
     long remaining = timeout.toNanos();
     lock.lock();
@@ -79,7 +66,7 @@ public final class InFlightWindow {
         if (remaining <= 0) {
           return false;
         }
-        remaining = changed.awaitNanos(remaining);
+        remaining = emptied.awaitNanos(remaining);
       }
       return true;
     } finally {
@@ -88,11 +75,10 @@ public final class InFlightWindow {
   }
 
   public int messages() {
-    lock.lock();
-    try {
-      return messages;
-    } finally {
-      lock.unlock();
-    }
+    return messages;
+  }
+
+  public long bytes() {
+    return bytes;
   }
 }

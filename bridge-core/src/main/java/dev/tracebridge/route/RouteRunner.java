@@ -1,6 +1,5 @@
 package dev.tracebridge.route;
 
-import dev.tracebridge.config.RetryConfig;
 import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.config.SinkConfig;
 import dev.tracebridge.mapping.MappingException;
@@ -10,8 +9,15 @@ import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.metrics.RouteMetrics;
 import dev.tracebridge.tracing.RelayTracer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -19,18 +25,42 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one route: source → mapping and tracing → sink, with the acknowledgement flowing back to the
- * source once the sink (or the dead letter) confirmed. Sends are asynchronous; the {@link InFlightWindow}
- * bounds how many are unconfirmed, and the source's thread blocks on it (backpressure).
+ * source once the sink (or the dead letter) confirmed.
  *
- * <p>A failed send is tried again with exponential backoff up to {@code retry.max-attempts}. While the
- * sink is disconnected, failures do not count as attempts: an outage must not dead-letter messages.
- * A message that still cannot be delivered goes to the dead letter; without one, the route stops
- * (state FAILED), abandons what is in flight and acknowledges nothing more, so nothing is lost.
+ * <h2>Threads</h2>
+ * Everything a message goes through after the source handed it over (mapping, spans, sends, settling,
+ * retries, dead-letter sends) runs on the route's own thread, {@code bridge-route-<name>}: one thread, so
+ * the state below needs no locks and the order of events is the order of work. The source's thread only
+ * counts the message into the {@link InFlightWindow} and queues it; a sink's callback, which may run on
+ * a client's I/O thread, only queues the outcome. Neither ever blocks or runs route code.
+ *
+ * <h2>Order and retries</h2>
+ * Messages travel in {@link Lane}s (a Kafka partition, a NATS subject). A failed send is classified by
+ * its sink ({@link ErrorClass}):
+ * <ul>
+ *   <li>TRANSIENT: the message goes back to the head of its lane, the lane is held, and the route reports
+ *   {@link RouteState#RETRYING} and pauses its source ({@link #hasRoom} is false) until a retry succeeds.
+ *   Retried with backoff for as long as it lasts; never dead-lettered.</li>
+ *   <li>UNKNOWN: retried in place the same way (only its lane is held) up to {@code retry.max-attempts},
+ *   then handled as MESSAGE.</li>
+ *   <li>MESSAGE: straight to the dead letter; without one the route stops.</li>
+ *   <li>FATAL: the route stops.</li>
+ * </ul>
+ * The dead letter follows the same rules, except that a message it refuses stops the route.
+ *
+ * <h2>Stopping</h2>
+ * A route that stops on an error (state FAILED) abandons every message it holds, unacknowledged, so that
+ * it is delivered again after a restart: nothing is dropped. A shutdown stops the source, waits for the
+ * window to empty ({@link #awaitDrained}), gives up on the rest ({@link #giveUp}) and closes the
+ * endpoints ({@link #close}).
  */
 public final class RouteRunner implements RouteView, MessageHandler {
 
   private static final Logger log = LoggerFactory.getLogger(RouteRunner.class);
-  private static final Duration CONNECT_POLL = Duration.ofMillis(200);
+  /** How often connectivity is looked at and revoked messages are swept out of held lanes. */
+  private static final Duration TICK = Duration.ofMillis(200);
+  /** The longest a close waits for the sinks' last confirmations before it commits what it has. */
+  private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
 
   private final RouteConfig config;
   private final Source source;
@@ -38,30 +68,48 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final Optional<Sink> deadLetterSink;
   private final MessageMapper mapper;
   private final RelayTracer tracer;
-  private final ScheduledExecutorService scheduler;
+  private final Backoff backoff;
+  private final ScheduledThreadPoolExecutor loop;
   private final InFlightWindow window;
   private final RouteMetrics metrics = new RouteMetrics();
   private final String sourceDescription;
   private final String destinationDescription;
 
+  // Route-thread state.
+  private final Map<String, Lane> lanes = new HashMap<>();
+  private long nextSequence;
+  private int lanesHeldForOutage;
+  private int deadLettersInOutage;
+
   /** Changed only by compare-and-set, so that the connectivity refresh never overwrites FAILED or STOPPED. */
   private final AtomicReference<RouteState> state = new AtomicReference<>(RouteState.STARTING);
+  /** A destination (or the dead letter) is in a transient outage: the source is paused. */
+  private volatile boolean destinationOut;
+  /** The route failed or its drain deadline passed: every message still held is abandoned. */
+  private volatile boolean givingUp;
   private volatile boolean sourceStarted;
-  private volatile boolean stopping;
+  private volatile boolean closed;
   private volatile String lastError;
 
-  public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink,
-                     RelayTracer tracer, ScheduledExecutorService scheduler) {
+  public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer) {
     this.config = config;
     this.source = source;
     this.sink = sink;
     this.deadLetterSink = deadLetterSink;
     this.mapper = new MessageMapper(config.name(), config.provenanceHeaders());
     this.tracer = tracer;
-    this.scheduler = scheduler;
+    this.backoff = Backoff.of(config.retry());
     this.window = new InFlightWindow(config.inFlight());
     this.sourceDescription = RouteDescriptions.source(config.from());
     this.destinationDescription = RouteDescriptions.sink(config.to());
+    this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, "bridge-route-" + config.name());
+      thread.setDaemon(true);
+      return thread;
+    });
+    loop.setRemoveOnCancelPolicy(true);
+    // at close, pending backoff timers are dropped: giveUp() abandons the messages they were for
+    loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   /**
@@ -72,156 +120,290 @@ public final class RouteRunner implements RouteView, MessageHandler {
     source.onFatalError(this::sourceFailed);
     sink.start();
     deadLetterSink.ifPresent(Sink::start);
-    scheduler.execute(this::startSourceWhenSinksConnected);
+    onLoop(this::startSourceWhenSinksConnected);
   }
 
   private void startSourceWhenSinksConnected() {
-    if (stopping || state.get() == RouteState.FAILED) {
+    if (closed || givingUp) {
       return;
     }
     if (!sinksConnected()) {
-      scheduler.schedule(this::startSourceWhenSinksConnected, CONNECT_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      loop.schedule(this::startSourceWhenSinksConnected, TICK.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
     source.start(this);
     sourceStarted = true;
     log.info("route {}: {} -> {} started", config.name(), sourceDescription, destinationDescription);
-    scheduler.scheduleWithFixedDelay(this::refreshState, 0, CONNECT_POLL.toMillis(), TimeUnit.MILLISECONDS);
+    loop.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private boolean sinksConnected() {
     return sink.isConnected() && deadLetterSink.map(Sink::isConnected).orElse(true);
   }
 
-  private void refreshState() {
-    RouteState current = state.get();
-    if (current == RouteState.FAILED || current == RouteState.STOPPED) {
-      return;
-    }
-    boolean connected = source.isConnected() && sinksConnected();
-    RouteState next = connected ? RouteState.RUNNING
-        : current == RouteState.STARTING ? RouteState.STARTING : RouteState.DISCONNECTED;
-    if (next != current && state.compareAndSet(current, next)) {
-      log.info("route {}: {}", config.name(), next);
-    }
-  }
+  // ---- from the source's thread: count and queue, nothing else ----
 
   @Override
   public void onMessage(ReceivedMessage received) {
     metrics.consumed();
     long size = received.message().approximateSize();
-    boolean admitted;
+    window.take(size);
     try {
-      admitted = window.acquire(size);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      admitted = false;
-    }
-    if (stopping || state.get() == RouteState.FAILED || !admitted) {
+      loop.execute(() -> admit(received));
+    } catch (RejectedExecutionException closing) {
       received.acknowledgement().abandon();
-      return;
+      window.release(size);
     }
-    Delivery delivery = new Delivery(received, tracer.startProcess(received.message()));
-    send(delivery);
   }
 
-  private void send(Delivery d) {
-    if (stopping || state.get() == RouteState.FAILED) {
-      giveUp(d, null);
+  @Override
+  public boolean hasRoom() {
+    return !destinationOut && !givingUp && window.hasRoom();
+  }
+
+  // ---- on the route's thread ----
+
+  private void admit(ReceivedMessage received) {
+    Delivery d = new Delivery(received, tracer.startProcess(received.message()), nextSequence++);
+    if (givingUp) {
+      abandon(d, null);
       return;
+    }
+    Lane lane = lanes.computeIfAbsent(d.lane(), Lane::new);
+    lane.waiting.add(d);
+    pump(lane);
+  }
+
+  /** Sends what waits in an open lane. */
+  private void pump(Lane lane) {
+    while (!lane.held && !lane.waiting.isEmpty()) {
+      send(lane, lane.waiting.poll());
+    }
+    forgetIfIdle(lane);
+  }
+
+  /** Maps and sends one message; false when nothing went out (revoked, unmappable, giving up). */
+  private boolean send(Lane lane, Delivery d) {
+    if (givingUp || d.isRevoked()) {
+      abandon(d, null);
+      return false;
     }
     d.attempts++;
     OutboundMessage out;
     try {
       out = d.span.startSend(mapper.map(d.message(), config.to()));
     } catch (MappingException e) {
-      deadLetterOrFail(d, e);
+      deadLetter(d, e);
+      return false;
+    }
+    lane.inFlight++;
+    sendAsync(sink, out).whenComplete((receipt, error) -> onLoop(() -> sent(lane, d, receipt, error)));
+    return true;
+  }
+
+  private void sent(Lane lane, Delivery d, SendReceipt receipt, Throwable error) {
+    lane.inFlight--;
+    boolean wasProbe = lane.probe == d;
+    if (wasProbe) {
+      lane.probe = null;
+    }
+    if (error == null) {
+      d.span.sendConfirmed(receipt);
+      if (wasProbe) {
+        reopen(lane);
+      }
+      settle(d);
+    } else {
+      Throwable cause = unwrap(error);
+      d.span.sendFailed(cause);
+      failed(lane, d, cause);
+    }
+    if (lane.held) {
+      probeWhenDue(lane);
+    } else {
+      pump(lane);
+    }
+  }
+
+  private void failed(Lane lane, Delivery d, Throwable cause) {
+    if (givingUp || d.isRevoked()) {
+      abandon(d, cause);
       return;
     }
-    sink.send(out).whenComplete((receipt, error) -> {
-      if (error == null) {
-        d.span.sendConfirmed(receipt);
-        delivered(d);
-      } else {
-        d.span.sendFailed(unwrap(error));
-        sendFailed(d, unwrap(error));
+    switch (sink.classify(cause)) {
+      case TRANSIENT -> hold(lane, d, true, cause);
+      case UNKNOWN -> {
+        if (++d.unknownFailures < config.retry().maxAttempts()) {
+          hold(lane, d, false, cause);
+        } else {
+          deadLetter(d, cause);
+        }
       }
-    });
-  }
-
-  private void sendFailed(Delivery d, Throwable error) {
-    RetryConfig retry = config.retry();
-    boolean outage = !sink.isConnected();
-    if (stopping) {
-      giveUp(d, error);
-    } else if (outage || d.attempts < retry.maxAttempts()) {
-      if (outage) {
-        // An outage is not the message's fault: wait for the broker, backing off on its own count.
-        d.attempts--;
-        d.outageRetries++;
-      }
-      metrics.retried();
-      long delay = backoffMillis(retry, outage ? d.outageRetries : Math.max(d.attempts, 1));
-      log.debug("route {}: send failed ({}), retrying in {} ms", config.name(), error.toString(), delay);
-      scheduler.schedule(() -> send(d), delay, TimeUnit.MILLISECONDS);
-    } else {
-      deadLetterOrFail(d, error);
+      case MESSAGE -> deadLetter(d, cause);
+      case FATAL -> routeFailed(d, cause);
     }
   }
 
-  static long backoffMillis(RetryConfig retry, int attempt) {
-    return Backoff.of(retry).baseMillis(attempt);
+  /** Puts a failed message back at the head of its lane and holds the lane until its retry succeeds. */
+  private void hold(Lane lane, Delivery d, boolean outage, Throwable cause) {
+    metrics.retried();
+    lane.waiting.add(d);
+    lane.held = true;
+    if (outage && !lane.heldForOutage) {
+      lane.heldForOutage = true;
+      lanesHeldForOutage++;
+      outageChanged();
+    }
+    if (!lane.backoffPending && lane.probe == null) {
+      lane.backoffPending = true;
+      long round = outage ? ++lane.outageFailures : d.unknownFailures;
+      Duration delay = backoff.delay(round);
+      log.debug("route {}: send to {} failed ({}), retrying lane {} in {} ms", config.name(), destinationDescription,
+          cause.toString(), lane.key, delay.toMillis());
+      loop.schedule(() -> {
+        lane.backoffPending = false;
+        probeWhenDue(lane);
+      }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 
-  private void delivered(Delivery d) {
+  /**
+   * Retries the earliest waiting message of a held lane alone, once its backoff passed and no earlier send
+   * of the lane is unresolved (one of those may still fail and must then go first).
+   */
+  private void probeWhenDue(Lane lane) {
+    while (lane.held && !lane.backoffPending && lane.probe == null && lane.inFlight == 0) {
+      Delivery next = lane.waiting.poll();
+      if (next == null) {
+        reopen(lane); // everything waiting was revoked or given up
+        forgetIfIdle(lane);
+        return;
+      }
+      lane.probe = next;
+      if (!send(lane, next)) {
+        lane.probe = null; // nothing went out; try the next one
+      }
+    }
+  }
+
+  private void reopen(Lane lane) {
+    lane.held = false;
+    lane.outageFailures = 0;
+    if (lane.heldForOutage) {
+      lane.heldForOutage = false;
+      lanesHeldForOutage--;
+      outageChanged();
+    }
+  }
+
+  private void forgetIfIdle(Lane lane) {
+    if (lane.isIdle()) {
+      lanes.remove(lane.key, lane);
+    }
+  }
+
+  private void deadLetter(Delivery d, Throwable cause) {
+    if (deadLetterSink.isEmpty()) {
+      routeFailed(d, cause);
+      return;
+    }
+    if (givingUp || d.isRevoked()) {
+      abandon(d, cause);
+      return;
+    }
+    SinkConfig deadLetter = config.deadLetter().orElseThrow();
+    OutboundMessage out;
+    try {
+      out = d.span.startDeadLetterSend(mapper.deadLetter(d.message(), deadLetter, cause, d.attempts));
+    } catch (MappingException e) {
+      e.addSuppressed(cause);
+      routeFailed(d, e);
+      return;
+    }
+    if (d.deadLetterTransientFailures == 0 && d.deadLetterUnknownFailures == 0) {
+      log.warn("route {}: dead-lettering message from {}: {}", config.name(), d.message().position().uri(),
+          cause.toString());
+    }
+    sendAsync(deadLetterSink.get(), out)
+        .whenComplete((receipt, error) -> onLoop(() -> deadLetterSent(d, cause, receipt, error)));
+  }
+
+  private void deadLetterSent(Delivery d, Throwable cause, SendReceipt receipt, Throwable error) {
+    if (error == null) {
+      d.span.sendConfirmed(receipt);
+      leaveDeadLetterOutage(d);
+      d.span.endFailed(cause);
+      metrics.deadLettered();
+      d.received.acknowledgement().ack();
+      window.release(d.size);
+      return;
+    }
+    Throwable dlqError = unwrap(error);
+    d.span.sendFailed(dlqError);
+    if (givingUp || d.isRevoked()) {
+      abandon(d, cause);
+      return;
+    }
+    long round;
+    switch (deadLetterSink.orElseThrow().classify(dlqError)) {
+      case TRANSIENT -> {
+        if (!d.inDeadLetterOutage) {
+          d.inDeadLetterOutage = true;
+          deadLettersInOutage++;
+          outageChanged();
+        }
+        round = ++d.deadLetterTransientFailures;
+      }
+      case UNKNOWN -> {
+        if (++d.deadLetterUnknownFailures >= config.retry().maxAttempts()) {
+          dlqError.addSuppressed(cause);
+          routeFailed(d, dlqError);
+          return;
+        }
+        round = d.deadLetterUnknownFailures;
+      }
+      default -> { // MESSAGE or FATAL: the dead letter will not take it; stop rather than drop it
+        dlqError.addSuppressed(cause);
+        routeFailed(d, dlqError);
+        return;
+      }
+    }
+    metrics.retried();
+    loop.schedule(() -> deadLetter(d, cause), backoff.delay(round).toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void leaveDeadLetterOutage(Delivery d) {
+    if (d.inDeadLetterOutage) {
+      d.inDeadLetterOutage = false;
+      deadLettersInOutage--;
+      outageChanged();
+    }
+  }
+
+  private void outageChanged() {
+    boolean out = lanesHeldForOutage > 0 || deadLettersInOutage > 0;
+    if (out != destinationOut) {
+      destinationOut = out;
+      if (out) {
+        log.warn("route {}: destination refuses messages for a transient reason; source paused, retrying",
+            config.name());
+      } else {
+        log.info("route {}: destination accepts messages again; source resumed", config.name());
+      }
+      refreshState();
+    }
+  }
+
+  private void settle(Delivery d) {
     d.span.end();
     metrics.produced(System.nanoTime() - d.received.receivedNanos());
     d.received.acknowledgement().ack();
     window.release(d.size);
   }
 
-  private void deadLetterOrFail(Delivery d, Throwable error) {
-    if (deadLetterSink.isEmpty()) {
-      routeFailed(d, error);
-      return;
-    }
-    SinkConfig deadLetter = config.deadLetter().orElseThrow();
-    OutboundMessage out;
-    try {
-      out = d.span.startDeadLetterSend(mapper.deadLetter(d.message(), deadLetter, error, d.attempts));
-    } catch (MappingException e) {
-      e.addSuppressed(error);
-      routeFailed(d, e);
-      return;
-    }
-    log.warn("route {}: dead-lettering message from {}: {}", config.name(), d.message().position().uri(), error.toString());
-    deadLetterSink.get().send(out).whenComplete((SendReceipt receipt, Throwable dlqError) -> {
-      if (dlqError == null) {
-        d.span.sendConfirmed(receipt);
-        d.span.endFailed(error);
-        metrics.deadLettered();
-        d.received.acknowledgement().ack();
-        window.release(d.size);
-      } else {
-        d.span.sendFailed(unwrap(dlqError));
-        routeFailed(d, unwrap(dlqError));
-      }
-    });
-  }
-
-  /** Stops the route on a message that could not be delivered: it stays unacknowledged, never dropped. */
-  private void routeFailed(Delivery d, Throwable error) {
-    metrics.failed();
-    lastError = d.message().position().uri() + ": " + error;
-    if (state.getAndSet(RouteState.FAILED) != RouteState.FAILED) {
-      log.error("route {} stopped: could not deliver {} and has no dead letter: {}", config.name(),
-          d.message().position().uri(), error.toString());
-      scheduler.execute(source::stop);
-    }
-    giveUp(d, error);
-  }
-
-  private void giveUp(Delivery d, Throwable error) {
+  /** Gives a message back to its source unacknowledged, so that it is delivered again. */
+  private void abandon(Delivery d, Throwable error) {
+    leaveDeadLetterOutage(d);
     if (error != null) {
       d.span.endFailed(error);
     } else {
@@ -231,44 +413,172 @@ public final class RouteRunner implements RouteView, MessageHandler {
     window.release(d.size);
   }
 
+  /** Stops the route on a message that could not be delivered: it stays unacknowledged, never dropped. */
+  private void routeFailed(Delivery d, Throwable error) {
+    metrics.failed();
+    lastError = d.message().position().uri() + ": " + error;
+    if (state.getAndSet(RouteState.FAILED) != RouteState.FAILED) {
+      log.error("route {} stopped: could not deliver {}{}: {}", config.name(), d.message().position().uri(),
+          deadLetterSink.isPresent() ? "" : " and has no dead letter", error.toString());
+      stopSourceInBackground();
+    }
+    abandon(d, error);
+    abandonHeld();
+  }
+
+  /** Abandons every message waiting in a lane; those in flight are settled as their sends complete. */
+  private void abandonHeld() {
+    givingUp = true;
+    for (Lane lane : lanes.values()) {
+      Delivery d;
+      while ((d = lane.waiting.poll()) != null) {
+        abandon(d, null);
+      }
+      if (lane.heldForOutage) {
+        lane.heldForOutage = false;
+        lanesHeldForOutage--;
+      }
+      lane.held = false;
+    }
+    lanes.values().removeIf(Lane::isIdle);
+    outageChanged();
+  }
+
+  /** Runs every tick: connectivity, and revoked messages out of held lanes (their partition has a new owner). */
+  private void tick() {
+    for (Iterator<Lane> it = lanes.values().iterator(); it.hasNext(); ) {
+      Lane lane = it.next();
+      if (lane.held) {
+        lane.waiting.removeIf(d -> {
+          if (d.isRevoked()) {
+            abandon(d, null);
+            return true;
+          }
+          return false;
+        });
+        if (lane.waiting.isEmpty() && lane.probe == null && lane.inFlight == 0) {
+          reopen(lane);
+          it.remove();
+        }
+      }
+    }
+    refreshState();
+  }
+
+  private void refreshState() {
+    RouteState current = state.get();
+    if (current == RouteState.FAILED || current == RouteState.STOPPED || !sourceStarted) {
+      return;
+    }
+    boolean connected = source.isConnected() && sinksConnected();
+    RouteState next;
+    if (!connected) {
+      next = current == RouteState.STARTING ? RouteState.STARTING : RouteState.DISCONNECTED;
+    } else {
+      next = destinationOut ? RouteState.RETRYING : RouteState.RUNNING;
+    }
+    if (next != current && state.compareAndSet(current, next)) {
+      log.info("route {}: {}", config.name(), next);
+    }
+  }
+
   private void sourceFailed(Throwable error) {
     lastError = "source: " + error;
     state.set(RouteState.FAILED);
     log.error("route {} stopped: its source failed: {}", config.name(), error.toString());
   }
 
-  /** Stops consuming; messages in flight may still be confirmed. */
+  private void stopSourceInBackground() {
+    // Source.stop may wait briefly (a NATS drain); the route's thread must not.
+    Thread stopper = new Thread(source::stop, "bridge-route-" + config.name() + "-stop");
+    stopper.setDaemon(true);
+    stopper.start();
+  }
+
+  private void onLoop(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException closedLoop) {
+      // the route is closed: its source no longer takes acknowledgements, redelivery covers the rest
+    }
+  }
+
+  private static CompletableFuture<SendReceipt> sendAsync(Sink target, OutboundMessage out) {
+    try {
+      return target.send(out);
+    } catch (RuntimeException e) { // a sink must not throw; if it does, it is that message's failure
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cause = t;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  // ---- shutdown, from the bridge's stopping thread ----
+
+  /** Stops consuming; messages in flight are still sent, retried and confirmed. */
   public void stopConsuming() {
     if (sourceStarted) {
       source.stop();
     }
   }
 
+  /** Waits up to the timeout for every message taken from the source to be settled. */
+  public boolean awaitDrained(Duration timeout) throws InterruptedException {
+    return window.awaitEmpty(timeout);
+  }
+
+  /** Messages taken from the source and not yet settled. */
+  public int inFlight() {
+    return window.messages();
+  }
+
+  /** Gives up on every message still held: retries stop, waiting messages are abandoned unacknowledged. */
+  public void giveUp() {
+    givingUp = true;
+    onLoop(this::abandonHeld);
+  }
+
   /**
-   * Waits for what is in flight to be confirmed, then gives up on the rest (unacknowledged, so it is
-   * delivered again), commits and closes the endpoints.
+   * Lets the sinks confirm what they still have (up to the timeout), then closes the source (which
+   * commits or acks what was confirmed) and the sinks. Call after {@link #awaitDrained} or {@link #giveUp}.
    */
-  public void drainAndClose(Duration timeout) throws InterruptedException {
-    boolean drained = window.awaitEmpty(timeout);
-    stopping = true;
-    window.close();
-    if (!drained) {
-      log.warn("route {}: {} messages still in flight after {}; they stay unacknowledged and will be delivered again",
-          config.name(), window.messages(), timeout);
+  public void close(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    closed = true;
+    Duration flush = min(CLOSE_FLUSH, remaining(deadline));
+    sink.flush(flush);
+    deadLetterSink.ifPresent(s -> s.flush(min(CLOSE_FLUSH, remaining(deadline))));
+    giveUp();
+    // the settling of what the flush confirmed runs on the route's thread; let it reach the source
+    window.awaitEmpty(min(Duration.ofSeconds(1), remaining(deadline)));
+    if (window.messages() > 0) {
+      log.warn("route {}: {} messages still in flight at shutdown; they stay unacknowledged and will be delivered again",
+          config.name(), window.messages());
     }
-    sink.flush(Duration.ofSeconds(5));
-    deadLetterSink.ifPresent(s -> s.flush(Duration.ofSeconds(5)));
+    loop.shutdown();
+    loop.awaitTermination(min(Duration.ofSeconds(1), remaining(deadline)).toMillis(), TimeUnit.MILLISECONDS);
+    loop.shutdownNow();
     source.close();
     sink.close();
     deadLetterSink.ifPresent(Sink::close);
-    if (state.get() != RouteState.FAILED) {
-      state.set(RouteState.STOPPED); // a failed route keeps saying so until the process ends
-    }
+    state.updateAndGet(s -> s == RouteState.FAILED ? s : RouteState.STOPPED); // a failed route keeps saying so
   }
 
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+  private static Duration remaining(long deadlineNanos) {
+    return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
   }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  // ---- RouteView ----
 
   @Override
   public String name() {

@@ -8,6 +8,12 @@ public enum RouteState {
   RUNNING,
   /** Was running, lost a broker connection; the clients reconnect by themselves. */
   DISCONNECTED,
+  /**
+   * The destination (or the dead letter) refuses messages for a transient reason: unreachable, leader
+   * election, no JetStream stream for the subject yet. The source is paused and the failed messages are
+   * retried with backoff, in order, for as long as it lasts.
+   */
+  RETRYING,
   /** Stopped on a message it could not deliver and that had no dead letter; needs an operator. */
   FAILED,
   /** Draining or stopped after SIGTERM. */

@@ -13,63 +13,57 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running bridge: every route of a configuration, the admin server, and the order in which they
- * stop (stop consuming everywhere first, then drain each route, then close).
+ * The running bridge: every route of a configuration and the admin server.
+ *
+ * <p>Stopping follows one deadline for all routes, so that the whole drain fits a pod's grace period:
+ * every route stops consuming at once; all drain side by side until {@code shutdown-timeout} minus a
+ * reserve for closing; whatever is still in flight then is given up (unacknowledged, so delivered
+ * again); finally every route closes side by side: sinks flush, sources commit or ack, connections close.
  */
 public final class Bridge implements BridgeStatus, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
 
-  /** How long a stop waits for messages in flight before it gives up on them (they are delivered again). */
-  public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
+  /** The contract's default for {@code bridge.shutdown-timeout}: below Kubernetes' 30 s grace period. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
+
+  /** Kept back from the shutdown timeout for flushing, committing and closing after the drain. */
+  static final Duration CLOSE_RESERVE = Duration.ofSeconds(5);
 
   private final Telemetry telemetry;
   private final List<RouteRunner> routes;
-  private final ScheduledExecutorService scheduler;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final Duration shutdownTimeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private volatile AdminServer admin;
 
-  private Bridge(Telemetry telemetry, List<RouteRunner> routes, ScheduledExecutorService scheduler) {
+  private Bridge(Telemetry telemetry, List<RouteRunner> routes, Duration shutdownTimeout) {
     this.telemetry = telemetry;
     this.routes = routes;
-    this.scheduler = scheduler;
+    this.shutdownTimeout = shutdownTimeout;
   }
 
   /** Starts every route (each connects in the background) and the admin server. */
   public static Bridge start(BridgeConfig config, Telemetry telemetry) throws InterruptedException {
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, daemonThreads());
     List<RouteRunner> routes = new ArrayList<>();
     for (RouteConfig route : config.routes()) {
-      RouteRunner runner = new RouteRunner(route,
+      routes.add(new RouteRunner(route,
           Endpoints.source(route, config),
           Endpoints.sink(route, "sink", route.to(), config),
           route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, config)),
-          new RelayTracer(telemetry.openTelemetry(), config, route),
-          scheduler);
-      routes.add(runner);
+          new RelayTracer(telemetry.openTelemetry(), config, route)));
     }
     routes.forEach(RouteRunner::start);
-    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), scheduler);
+    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), DEFAULT_SHUTDOWN_TIMEOUT);
     if (config.admin().enabled()) {
       bridge.admin = AdminServer.start(config.admin(), bridge);
     }
     return bridge;
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "bridge-scheduler-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** The admin server's port, when it runs. */
@@ -101,29 +95,60 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     return telemetry.exportedSpans();
   }
 
-  /**
-   * Drains and stops: no route consumes any more, what is in flight is confirmed (or, after
-   * {@link #DRAIN_TIMEOUT}, left unacknowledged), offsets are committed, producers flushed.
-   */
+  /** Drains and stops every route against one deadline, {@code bridge.shutdown-timeout}. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    log.info("stopping: draining {} routes", routes.size());
+    long start = System.nanoTime();
+    long deadline = start + shutdownTimeout.toNanos();
+    long drainDeadline = deadline - Math.min(CLOSE_RESERVE.toNanos(), shutdownTimeout.toNanos() / 2);
+    log.info("stopping: draining {} routes within {} s", routes.size(), shutdownTimeout.toSeconds());
     routes.forEach(RouteRunner::stopConsuming);
     try {
+      // the routes drain on their own threads, all at once; this only waits, against one deadline
       for (RouteRunner route : routes) {
-        route.drainAndClose(DRAIN_TIMEOUT);
+        if (!route.awaitDrained(until(drainDeadline))) {
+          log.warn("route {}: {} messages not confirmed before the drain deadline; giving them up, they will be delivered again",
+              route.name(), route.inFlight());
+          route.giveUp();
+        }
       }
+      closeAll(deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      scheduler.shutdownNow();
       if (admin != null) {
         admin.close(); // last, so that probes saw the drain
       }
     }
-    log.info("stopped");
+    log.info("stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+  }
+
+  private void closeAll(long deadline) throws InterruptedException {
+    List<Thread> closers = new ArrayList<>();
+    for (RouteRunner route : routes) {
+      Thread closer = new Thread(() -> {
+        try {
+          route.close(until(deadline));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          log.warn("route {}: closing failed: {}", route.name(), e.toString());
+        }
+      }, "bridge-close-" + route.name());
+      closer.setDaemon(true);
+      closer.start();
+      closers.add(closer);
+    }
+    for (Thread closer : closers) {
+      // past the deadline, closers still get a moment: a consumer's final commit is worth waiting for
+      closer.join(Math.max(until(deadline).toMillis(), 1_000));
+    }
+  }
+
+  private static Duration until(long deadlineNanos) {
+    return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
   }
 }

@@ -1,6 +1,7 @@
 package dev.tracebridge.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracebridge.config.RetryConfig;
 import java.time.Duration;
@@ -8,13 +9,33 @@ import org.junit.jupiter.api.Test;
 
 class BackoffTest {
 
+  private final Backoff backoff = Backoff.of(new RetryConfig(10, Duration.ofMillis(200), Duration.ofSeconds(1)));
+
   @Test
   void doublesFromTheInitialBackoffUpToTheMaximum() {
-    RetryConfig retry = new RetryConfig(10, Duration.ofMillis(200), Duration.ofSeconds(1));
-    assertEquals(200, RouteRunner.backoffMillis(retry, 1));
-    assertEquals(400, RouteRunner.backoffMillis(retry, 2));
-    assertEquals(800, RouteRunner.backoffMillis(retry, 3));
-    assertEquals(1000, RouteRunner.backoffMillis(retry, 4));
-    assertEquals(1000, RouteRunner.backoffMillis(retry, 64), "no overflow for long outages");
+    assertEquals(200, backoff.baseMillis(1));
+    assertEquals(400, backoff.baseMillis(2));
+    assertEquals(800, backoff.baseMillis(3));
+    assertEquals(1000, backoff.baseMillis(4));
+    assertEquals(1000, backoff.baseMillis(64), "no overflow for long outages");
+    assertEquals(1000, backoff.baseMillis(Long.MAX_VALUE));
+  }
+
+  @Test
+  void addsUpToTwentyPercentJitterSoThatBridgesDoNotRetryInLockstep() {
+    for (int i = 0; i < 1000; i++) {
+      long delay = backoff.delay(2).toMillis();
+      assertTrue(delay >= 400 && delay <= 480, "delay " + delay);
+    }
+  }
+
+  @Test
+  void aLoopsAttemptsStartOverAfterReset() {
+    Backoff.Attempts attempts = backoff.attempts();
+    attempts.next();
+    attempts.next();
+    assertTrue(attempts.next().toMillis() >= 800);
+    attempts.reset();
+    assertTrue(attempts.next().toMillis() < 250);
   }
 }

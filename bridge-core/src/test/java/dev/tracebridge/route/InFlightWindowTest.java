@@ -1,56 +1,61 @@
 package dev.tracebridge.route;
 
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracebridge.config.InFlightConfig;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class InFlightWindowTest {
 
   @Test
-  void blocksAtTheMessageLimitUntilAConfirmationReleasesRoom() throws Exception {
+  void hasNoRoomAtTheMessageLimitAndRoomAgainAfterARelease() {
     InFlightWindow window = new InFlightWindow(new InFlightConfig(2, 1_000));
-    assertTrue(window.acquire(1));
-    assertTrue(window.acquire(1));
-    CompletableFuture<Boolean> third = CompletableFuture.supplyAsync(() -> acquire(window, 1));
-    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !third.isDone());
-    window.release(1);
-    assertTrue(third.get());
-    assertEquals(2, window.messages());
+    window.take(10);
+    assertTrue(window.hasRoom());
+    window.take(10);
+    assertFalse(window.hasRoom());
+    window.release(10);
+    assertTrue(window.hasRoom());
   }
 
   @Test
-  void blocksAtTheByteLimitButLetsOneOversizedMessageThroughAlone() throws Exception {
-    InFlightWindow window = new InFlightWindow(new InFlightConfig(100, 10));
-    assertTrue(window.acquire(50), "an oversized message passes when the window is empty");
-    CompletableFuture<Boolean> next = CompletableFuture.supplyAsync(() -> acquire(window, 1));
-    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !next.isDone());
-    window.release(50);
-    assertTrue(next.get());
+  void hasNoRoomAtTheByteLimitButAnOversizeMessageFitsAnEmptyWindow() {
+    InFlightWindow window = new InFlightWindow(new InFlightConfig(100, 100));
+    assertTrue(window.hasRoom());
+    window.take(500);
+    assertFalse(window.hasRoom(), "a message larger than the byte limit fills the window alone");
+    window.release(500);
+    assertTrue(window.hasRoom());
   }
 
   @Test
-  void closeWakesABlockedSourceAndRefuses() throws Exception {
+  void takingNeverBlocksEvenBeyondTheLimits() {
     InFlightWindow window = new InFlightWindow(new InFlightConfig(1, 10));
-    assertTrue(window.acquire(1));
-    CompletableFuture<Boolean> blocked = CompletableFuture.supplyAsync(() -> acquire(window, 1));
-    window.close();
-    assertFalse(blocked.get());
-    assertFalse(window.awaitEmpty(Duration.ofMillis(50)));
-    window.release(1);
-    assertTrue(window.awaitEmpty(Duration.ofMillis(50)));
+    for (int i = 0; i < 1000; i++) {
+      window.take(100); // a whole fetched batch is accepted; hasRoom() tells the source to stop fetching
+    }
+    assertFalse(window.hasRoom());
   }
 
-  private static boolean acquire(InFlightWindow window, long size) {
-    try {
-      return window.acquire(size);
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+  @Test
+  void awaitEmptyReturnsWhenTheLastMessageIsReleasedAndTimesOutOtherwise() throws Exception {
+    InFlightWindow window = new InFlightWindow(new InFlightConfig(10, 1_000));
+    window.take(1);
+    assertFalse(window.awaitEmpty(Duration.ofMillis(50)));
+    CompletableFuture<Boolean> emptied = CompletableFuture.supplyAsync(() -> {
+      try {
+        return window.awaitEmpty(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    window.release(1);
+    assertTrue(emptied.get(5, TimeUnit.SECONDS));
   }
 }

@@ -1,0 +1,135 @@
+package dev.tracebridge.route;
+
+import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.message.SendReceipt;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * A sink whose answers the test decides: per message, confirm, fail with an error of a given
+ * {@link ErrorClass}, or hold the confirmation until the test releases it. Answers arrive on a thread of
+ * the sink's own, as a client's I/O thread would send them. Records every attempt and every confirmed
+ * message in order.
+ */
+final class InMemorySink implements Sink {
+
+  /** What the sink does with one send. */
+  sealed interface Answer {
+    Answer CONFIRM = new Confirm();
+    Answer HOLD = new Hold();
+
+    static Answer fail(ErrorClass errorClass) {
+      return new Fail(errorClass);
+    }
+  }
+
+  record Confirm() implements Answer {
+  }
+
+  record Hold() implements Answer {
+  }
+
+  record Fail(ErrorClass errorClass) implements Answer {
+  }
+
+  /** A failure that carries its class, so that {@link #classify} can tell. */
+  static final class ClassifiedFailure extends RuntimeException {
+    final ErrorClass errorClass;
+
+    ClassifiedFailure(ErrorClass errorClass) {
+      super(errorClass + " failure");
+      this.errorClass = errorClass;
+    }
+  }
+
+  private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "in-memory-sink-io");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile Function<String, Answer> answers = id -> Answer.CONFIRM;
+  final List<String> attempts = new CopyOnWriteArrayList<>();
+  final List<String> confirmed = new CopyOnWriteArrayList<>();
+  private final List<Runnable> held = new ArrayList<>();
+  private volatile boolean connected = true;
+  private volatile boolean started;
+
+  /** Decides the answer for each message id ({@code <lane>:<seq>}); applies to sends from now on. */
+  void answer(Function<String, Answer> answers) {
+    this.answers = answers;
+  }
+
+  /** Confirms every send held so far. */
+  void releaseHeld() {
+    List<Runnable> release;
+    synchronized (held) {
+      release = new ArrayList<>(held);
+      held.clear();
+    }
+    release.forEach(io::execute);
+  }
+
+  int heldCount() {
+    synchronized (held) {
+      return held.size();
+    }
+  }
+
+  void connected(boolean connected) {
+    this.connected = connected;
+  }
+
+  @Override
+  public void start() {
+    started = true;
+  }
+
+  @Override
+  public boolean isConnected() {
+    return started && connected;
+  }
+
+  @Override
+  public CompletableFuture<SendReceipt> send(OutboundMessage message) {
+    String id = new String(message.payload(), StandardCharsets.UTF_8);
+    attempts.add(id);
+    CompletableFuture<SendReceipt> result = new CompletableFuture<>();
+    Runnable confirm = () -> {
+      confirmed.add(id);
+      result.complete(SendReceipt.nats(message.destination()));
+    };
+    Answer answer = answers.apply(id);
+    if (answer instanceof Fail fail) {
+      io.execute(() -> result.completeExceptionally(new ClassifiedFailure(fail.errorClass())));
+    } else if (answer instanceof Hold) {
+      synchronized (held) {
+        held.add(confirm);
+      }
+    } else {
+      io.execute(confirm);
+    }
+    return result;
+  }
+
+  @Override
+  public ErrorClass classify(Throwable error) {
+    return error instanceof ClassifiedFailure f ? f.errorClass : ErrorClass.UNKNOWN;
+  }
+
+  @Override
+  public void flush(Duration timeout) {
+    // held sends stay held: a flush cannot force a destination to answer
+  }
+
+  @Override
+  public void close() {
+    io.shutdownNow();
+  }
+}

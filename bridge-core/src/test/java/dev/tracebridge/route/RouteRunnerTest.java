@@ -1,0 +1,257 @@
+package dev.tracebridge.route;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.ConfigLoader;
+import dev.tracebridge.config.RouteConfig;
+import dev.tracebridge.route.InMemorySink.Answer;
+import dev.tracebridge.tracing.RelayTracer;
+import io.opentelemetry.api.OpenTelemetry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The route engine against in-memory endpoints whose answers the test decides: fast and deterministic,
+ * no broker. Each test states a rule of the contract's "Delivery" section.
+ */
+@Timeout(30)
+class RouteRunnerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final InMemorySource source = new InMemorySource();
+  private final InMemorySink sink = new InMemorySink();
+  private final InMemorySink deadLetter = new InMemorySink();
+  private RouteRunner route;
+
+  @AfterEach
+  void close() throws InterruptedException {
+    if (route != null) {
+      route.stopConsuming();
+      route.giveUp();
+      route.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private RouteRunner start(String extra, boolean withDeadLetter) throws Exception {
+    BridgeConfig config = ConfigLoader.parse("""
+        bridge.routes.r {
+          from.kafka { topics = ["in"] }
+          to.kafka { topic = "out" }
+          retry { max-attempts = 3, initial-backoff = 5ms, max-backoff = 40ms }
+          %s
+          %s
+        }
+        """.formatted(withDeadLetter ? "dead-letter.kafka { topic = \"dlq\" }" : "", extra), "test.conf");
+    RouteConfig routeConfig = config.routes().get(0);
+    route = new RouteRunner(routeConfig, source, sink, withDeadLetter ? Optional.of(deadLetter) : Optional.empty(),
+        new RelayTracer(OpenTelemetry.noop(), config, routeConfig));
+    route.start();
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RUNNING);
+    return route;
+  }
+
+  private static List<String> lane(List<String> ids, String lane) {
+    return ids.stream().filter(id -> id.startsWith(lane + ":")).toList();
+  }
+
+  private static List<String> expected(String lane, int count) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(lane + ":" + i);
+    }
+    return out;
+  }
+
+  @Test
+  void relaysEveryMessageInLaneOrderAndAcksEachOnce() throws Exception {
+    start("", false);
+    source.offer("a", 500);
+    source.offer("b", 500);
+    await().atMost(WAIT).until(() -> source.acked.size() == 1000);
+    assertEquals(expected("a", 500), lane(sink.confirmed, "a"));
+    assertEquals(expected("b", 500), lane(sink.confirmed, "b"));
+    assertTrue(source.abandoned.isEmpty());
+    assertEquals(1000, route.metrics().producedCount());
+  }
+
+  @Test
+  void aTransientOutagePausesTheSourceRetriesInOrderAndNeverDeadLetters() throws Exception {
+    start("", true);
+    AtomicBoolean down = new AtomicBoolean(true);
+    sink.answer(id -> down.get() ? Answer.fail(ErrorClass.TRANSIENT) : Answer.CONFIRM);
+    source.offer("a", 200);
+    source.offer("b", 200);
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RETRYING);
+    await().atMost(WAIT).until(() -> source.pauses.get() > 0 && !route.hasRoom());
+    // an outage lasting many times max-attempts of backoff rounds must still not dead-letter anything
+    await().atMost(WAIT).until(() -> route.metrics().retriedCount() > 20);
+    down.set(false);
+    await().atMost(WAIT).until(() -> source.acked.size() == 400);
+    assertEquals(expected("a", 200), lane(sink.confirmed, "a"));
+    assertEquals(expected("b", 200), lane(sink.confirmed, "b"));
+    assertTrue(deadLetter.attempts.isEmpty(), "an outage is not the message's fault");
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RUNNING);
+  }
+
+  @Test
+  void aRetriedMessageKeepsItsPlaceWhileOtherLanesGoOn() throws Exception {
+    start("retry.max-attempts = 1000", true);
+    AtomicBoolean a5Fails = new AtomicBoolean(true);
+    sink.answer(id -> id.equals("a:5") && a5Fails.get() ? Answer.fail(ErrorClass.UNKNOWN) : Answer.CONFIRM);
+    source.offer("a", 6);
+    await().atMost(WAIT).until(() -> sink.attempts.stream().filter("a:5"::equals).count() >= 2);
+    source.offer("a", 14);
+    source.offer("b", 20);
+    await().atMost(WAIT).until(() -> lane(source.acked, "b").size() == 20);
+    assertEquals(expected("a", 5), lane(sink.confirmed, "a"), "lane a waits behind a:5; lane b went on");
+    assertTrue(sink.attempts.stream().noneMatch(id -> id.equals("a:6")), "nothing later of lane a was sent");
+    a5Fails.set(false);
+    await().atMost(WAIT).until(() -> source.acked.size() == 40);
+    assertEquals(expected("a", 20), lane(sink.confirmed, "a"), "a:5 retried in place, then the rest in order");
+    assertTrue(deadLetter.attempts.isEmpty());
+  }
+
+  /**
+   * Sends already in flight when an earlier one of their lane fails are not recalled: the real sinks fail
+   * them too (Kafka's idempotent producer fails the later batches of a partition, a missing JetStream
+   * stream refuses them all), and they then queue behind the first in their original order.
+   */
+  @Test
+  void laterSendsThatFailBehindARetriedOneFollowItInOrder() throws Exception {
+    start("", true);
+    AtomicBoolean down = new AtomicBoolean(true);
+    sink.answer(id -> down.get() && id.startsWith("a:") && !id.equals("a:0") ? Answer.fail(ErrorClass.TRANSIENT)
+        : Answer.CONFIRM);
+    source.offer("a", 50);
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RETRYING);
+    await().atMost(WAIT).until(() -> sink.attempts.size() > 60);
+    down.set(false);
+    await().atMost(WAIT).until(() -> source.acked.size() == 50);
+    assertEquals(expected("a", 50), sink.confirmed);
+  }
+
+  @Test
+  void aMessageErrorGoesToTheDeadLetterAtOnceAndTheLaneGoesOn() throws Exception {
+    start("", true);
+    sink.answer(id -> id.equals("a:3") ? Answer.fail(ErrorClass.MESSAGE) : Answer.CONFIRM);
+    source.offer("a", 10);
+    await().atMost(WAIT).until(() -> source.acked.size() == 10);
+    assertEquals(List.of("a:3"), deadLetter.confirmed);
+    assertEquals(1, sink.attempts.stream().filter("a:3"::equals).count(), "a message error is not retried");
+    assertEquals(9, lane(sink.confirmed, "a").size());
+    assertEquals(1, route.metrics().deadLetteredCount());
+  }
+
+  @Test
+  void unexplainedFailuresAreRetriedUpToMaxAttemptsThenDeadLettered() throws Exception {
+    start("", true);
+    sink.answer(id -> id.equals("a:0") ? Answer.fail(ErrorClass.UNKNOWN) : Answer.CONFIRM);
+    source.offer("a", 3);
+    await().atMost(WAIT).until(() -> source.acked.size() == 3);
+    assertEquals(3, sink.attempts.stream().filter("a:0"::equals).count(), "max-attempts = 3");
+    assertEquals(List.of("a:0"), deadLetter.confirmed);
+    assertEquals(List.of("a:1", "a:2"), lane(sink.confirmed, "a"));
+  }
+
+  @Test
+  void aDeadLetterInATransientOutageIsRetriedAndTheSourceWaitsForIt() throws Exception {
+    start("", true);
+    sink.answer(id -> Answer.fail(ErrorClass.MESSAGE));
+    AtomicBoolean deadLetterDown = new AtomicBoolean(true);
+    deadLetter.answer(id -> deadLetterDown.get() ? Answer.fail(ErrorClass.TRANSIENT) : Answer.CONFIRM);
+    source.offer("a", 5);
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RETRYING);
+    await().atMost(WAIT).until(() -> deadLetter.attempts.size() > 10);
+    assertTrue(source.acked.isEmpty(), "nothing acknowledged before the dead letter confirmed");
+    assertFalse(route.hasRoom());
+    deadLetterDown.set(false);
+    await().atMost(WAIT).until(() -> source.acked.size() == 5);
+    assertEquals(Set.copyOf(expected("a", 5)), Set.copyOf(deadLetter.confirmed));
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RUNNING);
+  }
+
+  @Test
+  void withoutADeadLetterAMessageErrorStopsTheRouteAndTheMessageIsNeverAcknowledged() throws Exception {
+    start("", false);
+    sink.answer(id -> id.equals("a:2") ? Answer.fail(ErrorClass.MESSAGE) : Answer.CONFIRM);
+    source.offer("a", 5);
+    await().atMost(WAIT).until(() -> route.state() == RouteState.FAILED);
+    await().atMost(WAIT).until(() -> source.abandoned.contains("a:2"));
+    assertFalse(source.acked.contains("a:2"));
+    assertTrue(route.lastError().orElseThrow().contains("MESSAGE failure"));
+  }
+
+  @Test
+  void aFatalErrorStopsTheRouteEvenWithADeadLetter() throws Exception {
+    start("", true);
+    sink.answer(id -> Answer.fail(ErrorClass.FATAL));
+    source.offer("a", 3);
+    await().atMost(WAIT).until(() -> route.state() == RouteState.FAILED);
+    await().atMost(WAIT).until(() -> source.abandoned.size() == source.handedOver.size());
+    assertTrue(deadLetter.attempts.isEmpty());
+    assertTrue(source.acked.isEmpty());
+  }
+
+  @Test
+  void aFullWindowPausesTheSourceAndConfirmationsResumeIt() throws Exception {
+    start("in-flight { max-messages = 10 }", false);
+    sink.answer(id -> Answer.HOLD);
+    source.offer("a", 50);
+    await().atMost(WAIT).until(() -> sink.heldCount() == 10);
+    await().atMost(WAIT).until(() -> source.pauses.get() > 0);
+    assertEquals(10, source.handedOver.size(), "the source stops handing over at the window's limit");
+    sink.answer(id -> Answer.CONFIRM);
+    sink.releaseHeld();
+    await().atMost(WAIT).until(() -> source.acked.size() == 50);
+    assertEquals(expected("a", 50), source.acked);
+  }
+
+  @Test
+  void revokedMessagesAreNotRetriedButAbandoned() throws Exception {
+    start("", true);
+    sink.answer(id -> id.startsWith("a:") ? Answer.fail(ErrorClass.TRANSIENT) : Answer.CONFIRM);
+    source.offer("a", 5);
+    source.offer("b", 5);
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RETRYING);
+    source.revoke("a");
+    await().atMost(WAIT).until(() -> source.abandoned.size() == 5);
+    assertEquals(Set.copyOf(expected("a", 5)), Set.copyOf(source.abandoned));
+    int attemptsAfter = sink.attempts.size();
+    await().atMost(WAIT).until(() -> route.state() == RouteState.RUNNING);
+    assertEquals(attemptsAfter, sink.attempts.size(), "no retry of a revoked message");
+    assertTrue(deadLetter.attempts.isEmpty());
+  }
+
+  @Test
+  void aDrainGivesUpAtItsDeadlineAndEverythingIsSettledUnacknowledged() throws Exception {
+    start("", false);
+    sink.answer(id -> id.equals("a:0") ? Answer.HOLD : Answer.fail(ErrorClass.TRANSIENT));
+    source.offer("a", 3);
+    source.offer("b", 3);
+    await().atMost(WAIT).until(() -> source.handedOver.size() == 6);
+    route.stopConsuming();
+    long start = System.nanoTime();
+    assertFalse(route.awaitDrained(Duration.ofMillis(300)));
+    route.giveUp();
+    route.close(Duration.ofSeconds(3));
+    assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0);
+    assertTrue(source.isClosed());
+    assertTrue(source.acked.isEmpty());
+    // a:0 is still held by the destination: neither acked nor abandoned, so it is redelivered after a restart
+    assertEquals(5, source.abandoned.size());
+    assertFalse(source.abandoned.contains("a:0"));
+    route = null;
+  }
+}
