@@ -57,6 +57,8 @@ final class InMemorySink implements Sink {
   private volatile Function<String, Answer> answers = id -> Answer.CONFIRM;
   final List<String> attempts = new CopyOnWriteArrayList<>();
   final List<String> confirmed = new CopyOnWriteArrayList<>();
+  final List<OutboundMessage> delivered = new CopyOnWriteArrayList<>();
+  private final java.util.Set<CompletableFuture<SendReceipt>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final List<Runnable> held = new ArrayList<>();
   private volatile boolean connected = true;
   private volatile boolean started;
@@ -103,18 +105,26 @@ final class InMemorySink implements Sink {
     CompletableFuture<SendReceipt> result = new CompletableFuture<>();
     Runnable confirm = () -> {
       confirmed.add(id);
+      delivered.add(message);
       result.complete(SendReceipt.nats(message.destination()));
     };
-    Answer answer = answers.apply(id);
-    if (answer instanceof Fail fail) {
-      io.execute(() -> result.completeExceptionally(new ClassifiedFailure(fail.errorClass())));
-    } else if (answer instanceof Hold) {
-      synchronized (held) {
-        held.add(confirm);
+    Answer answer = message.destination().contains(" ") ? Answer.fail(ErrorClass.MESSAGE) : answers.apply(id);
+    try {
+      if (answer instanceof Fail fail) {
+        io.execute(() -> result.completeExceptionally(new ClassifiedFailure(fail.errorClass())));
+      } else if (answer instanceof Hold) {
+        synchronized (held) {
+          held.add(confirm);
+        }
+        return result;
+      } else {
+        io.execute(confirm);
       }
-    } else {
-      io.execute(confirm);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      result.completeExceptionally(new ClassifiedFailure(ErrorClass.TRANSIENT));
     }
+    unanswered.add(result);
+    result.whenComplete((r, e) -> unanswered.remove(result));
     return result;
   }
 
@@ -125,7 +135,13 @@ final class InMemorySink implements Sink {
 
   @Override
   public void flush(Duration timeout) {
-    // held sends stay held: a flush cannot force a destination to answer
+    // held sends stay held: a flush cannot force a destination to answer; it waits for the others
+    try {
+      CompletableFuture.allOf(unanswered.toArray(CompletableFuture[]::new))
+          .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // a failed send reports itself through its own future; a timeout leaves the rest to the caller
+    }
   }
 
   @Override

@@ -45,6 +45,16 @@ final class InMemorySource implements Source {
     }
   }
 
+  /** Queues messages with these payloads in one lane, in this order. */
+  void offerPayloads(String lane, java.util.List<String> payloads) {
+    for (String payload : payloads) {
+      int seq = nextSeq.computeIfAbsent(lane, l -> new AtomicInteger()).getAndIncrement();
+      BridgeMessage message = new BridgeMessage(payload.getBytes(StandardCharsets.UTF_8), null, MessageHeaders.empty(),
+          new SourcePosition.Kafka("in", 0, seq, 0));
+      backlog.add(ReceivedMessage.of(message, lane, new RecordingAck(payload, lane)));
+    }
+  }
+
   /** From now on every message of the lane reports itself revoked, as after a Kafka rebalance. */
   void revoke(String lane) {
     revokedLanes.add(lane);
