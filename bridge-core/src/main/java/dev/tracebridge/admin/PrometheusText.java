@@ -38,6 +38,13 @@ final class PrometheusText {
     for (RouteView route : routes) {
       sample(out, "bridge_route_up", routeLabel(route), route.state().isReady() ? 1 : 0);
     }
+    routeValue(out, routes, "bridge_in_flight_messages", "Messages taken from the source and not yet settled.",
+        "gauge", RouteView::inFlightMessages);
+    routeValue(out, routes, "bridge_in_flight_bytes", "Bytes of the messages in flight.", "gauge",
+        RouteView::inFlightBytes);
+    routeValue(out, routes, "bridge_source_dropped_total",
+        "Messages the source lost before the route saw them (core NATS slow consumer).", "counter",
+        RouteView::sourceDropped);
     header(out, "bridge_spans_dropped_total", "Spans that never reached the collector: export queue full or export failed.", "counter");
     sample(out, "bridge_spans_dropped_total", "", status.droppedSpans());
     header(out, "bridge_spans_exported_total", "Spans handed to the exporter.", "counter");
@@ -47,9 +54,14 @@ final class PrometheusText {
 
   private static void routeCounter(StringBuilder out, List<RouteView> routes, String name, String help,
       ToLongFunction<RouteMetrics> count) {
-    header(out, name, help, "counter");
+    routeValue(out, routes, name, help, "counter", route -> count.applyAsLong(route.metrics()));
+  }
+
+  private static void routeValue(StringBuilder out, List<RouteView> routes, String name, String help, String type,
+      ToLongFunction<RouteView> value) {
+    header(out, name, help, type);
     for (RouteView route : routes) {
-      sample(out, name, routeLabel(route), count.applyAsLong(route.metrics()));
+      sample(out, name, routeLabel(route), value.applyAsLong(route));
     }
   }
 

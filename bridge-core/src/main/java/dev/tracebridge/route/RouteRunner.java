@@ -609,4 +609,19 @@ public final class RouteRunner implements RouteView, MessageHandler {
   public RouteMetrics metrics() {
     return metrics;
   }
+
+  @Override
+  public long inFlightMessages() {
+    return window.messages();
+  }
+
+  @Override
+  public long inFlightBytes() {
+    return window.bytes();
+  }
+
+  @Override
+  public long sourceDropped() {
+    return source.droppedMessages();
+  }
 }

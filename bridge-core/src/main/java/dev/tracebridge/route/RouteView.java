@@ -20,4 +20,19 @@ public interface RouteView {
   Optional<String> lastError();
 
   RouteMetrics metrics();
+
+  /** Messages taken from the source and not yet settled. */
+  default long inFlightMessages() {
+    return 0;
+  }
+
+  /** Bytes of the messages in flight, as the route's byte window counts them. */
+  default long inFlightBytes() {
+    return 0;
+  }
+
+  /** Messages the source lost before the route saw them (a core NATS slow consumer); see {@link Source#droppedMessages}. */
+  default long sourceDropped() {
+    return 0;
+  }
 }

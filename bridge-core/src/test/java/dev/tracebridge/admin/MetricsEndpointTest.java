@@ -66,6 +66,9 @@ class MetricsEndpointTest {
       assertEquals("1", samples.get("bridge_messages_dead_lettered_total{route=orders}"));
       assertEquals("1", samples.get("bridge_messages_retried_total{route=orders}"));
       assertEquals("0", samples.get("bridge_messages_failed_total{route=orders}"));
+      assertEquals("0", samples.get("bridge_in_flight_messages{route=orders}"));
+      assertEquals("0", samples.get("bridge_in_flight_bytes{route=orders}"));
+      assertEquals("0", samples.get("bridge_source_dropped_total{route=orders}"));
       assertEquals("0", samples.get("bridge_messages_consumed_total{route=events}"));
       assertEquals("1", samples.get("bridge_route_up{route=orders}"));
       assertEquals("0", samples.get("bridge_route_up{route=events}"));
