@@ -1,5 +1,6 @@
 package dev.tracebridge.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,9 +11,14 @@ import java.util.Objects;
  * <p>{@code otelProperties} are OpenTelemetry SDK properties from {@code bridge.otel { }} with their full
  * names ({@code otel.exporter.otlp.endpoint}); they are defaults, {@code OTEL_*} variables and system
  * properties win.
+ *
+ * <p>{@code shutdownTimeout} ({@code bridge.shutdown-timeout}) is the one deadline by which every route
+ * has drained after SIGTERM: routes drain at once, not one after another, so that the whole stop fits in
+ * Kubernetes' 30 s grace period.
  */
 public record BridgeConfig(
     String serviceName,
+    Duration shutdownTimeout,
     AdminConfig admin,
     TracingConfig tracing,
     KafkaClusterConfig kafka,
@@ -20,13 +26,25 @@ public record BridgeConfig(
     Map<String, String> otelProperties,
     List<RouteConfig> routes) {
 
+  /** 25 s: below Kubernetes' default grace period of 30 s, which ends in SIGKILL. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
+
   public BridgeConfig {
     Objects.requireNonNull(serviceName);
+    if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+      throw new IllegalArgumentException("shutdownTimeout must be positive: " + shutdownTimeout);
+    }
     Objects.requireNonNull(admin);
     Objects.requireNonNull(tracing);
     Objects.requireNonNull(kafka);
     Objects.requireNonNull(nats);
     otelProperties = Map.copyOf(otelProperties);
     routes = List.copyOf(routes);
+  }
+
+  /** A configuration with the default shutdown timeout, for code (tests, tools) that builds one without a file. */
+  public BridgeConfig(String serviceName, AdminConfig admin, TracingConfig tracing, KafkaClusterConfig kafka,
+      NatsClusterConfig nats, Map<String, String> otelProperties, List<RouteConfig> routes) {
+    this(serviceName, DEFAULT_SHUTDOWN_TIMEOUT, admin, tracing, kafka, nats, otelProperties, routes);
   }
 }

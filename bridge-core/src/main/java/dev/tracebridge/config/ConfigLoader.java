@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  * <pre>
  * bridge {
  *   service-name = "bridge"             # OpenTelemetry service.name unless OTEL_SERVICE_NAME is set
+ *   shutdown-timeout = 25s              # > 0: every route drains at once against this one deadline
  *   admin {
  *     enabled = true                    # false: no admin server
  *     host = "0.0.0.0"
@@ -45,7 +47,8 @@ import java.util.regex.Pattern;
  *     properties { }                    # for every Kafka client (security.protocol, sasl.*, ssl.*)
  *   }
  *   nats {
- *     servers = ["nats://127.0.0.1:4222"]   # a list, or one comma-separated string (so ${?NATS_URL} fits)
+ *     servers = ["nats://127.0.0.1:4222"]   # a list, or one comma-separated string (so ${?NATS_URL} fits);
+ *                                       # each as the NATS client parses it (nats, tls, opentls, ws, wss)
  *     token = ...                       # at most one authentication method of: token,
  *     user = ..., password = ...        #   user with password,
  *     credentials-file = ...            #   credentials file (JWT + nkey seed),
@@ -177,6 +180,7 @@ public final class ConfigLoader {
 
   private static BridgeConfig bridge(ConfigNode node) {
     String serviceName = node.string("service-name", "bridge");
+    Duration shutdownTimeout = node.duration("shutdown-timeout", BridgeConfig.DEFAULT_SHUTDOWN_TIMEOUT);
     AdminConfig admin = admin(node.objectOrEmpty("admin"));
     TracingConfig tracing = RouteReader.tracing(node.objectOrEmpty("tracing"), TracingConfig.DEFAULT);
     Map<String, String> otel = node.properties("otel", "otel.");
@@ -190,7 +194,11 @@ public final class ConfigLoader {
     if (serviceName.isBlank()) {
       node.problem("service-name", "must not be empty");
     }
-    return new BridgeConfig(serviceName, admin, tracing, kafka, nats, otel, routes);
+    if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+      node.problem("shutdown-timeout", "must be greater than 0");
+      shutdownTimeout = BridgeConfig.DEFAULT_SHUTDOWN_TIMEOUT;
+    }
+    return new BridgeConfig(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otel, routes);
   }
 
   private static AdminConfig admin(ConfigNode node) {
@@ -244,6 +252,8 @@ public final class ConfigLoader {
     if (servers.isEmpty() || servers.stream().anyMatch(String::isBlank)) {
       node.problem("servers", "needs at least one server URL and no empty one");
     }
+    servers.stream().filter(url -> !url.isBlank())
+        .forEach(url -> NatsServerUrls.problem(url).ifPresent(m -> node.problem("servers", m)));
     List<String> methods = new ArrayList<>();
     token.ifPresent(t -> methods.add("token"));
     user.ifPresent(u -> methods.add("user"));

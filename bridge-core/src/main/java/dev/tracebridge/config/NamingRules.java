@@ -4,13 +4,17 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * What Kafka and NATS accept as names, checked when the file is read so that {@code bridge validate}
- * finds a bad topic or subject before a broker refuses it. Each check returns what is wrong, or empty.
+ * What Kafka and NATS accept as names: the one place these rules are written. {@code bridge validate}
+ * checks configured names with them, so that a bad topic or subject is found before a broker refuses it,
+ * and the message mapper checks each topic and subject a template yields with the same rules, so that
+ * what {@code validate} passes a send does not reject for another reason. Each check returns what is
+ * wrong, or empty.
  */
-final class NamingRules {
+public final class NamingRules {
 
-  private static final Pattern KAFKA_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-  private static final Pattern KAFKA_TOPIC_CHARS = Pattern.compile("[a-zA-Z0-9._-]*");
+  private static final String KAFKA_TOPIC_CHAR = "[a-zA-Z0-9._-]";
+  private static final Pattern KAFKA_TOPIC = Pattern.compile(KAFKA_TOPIC_CHAR + "{1,249}");
+  private static final Pattern KAFKA_TOPIC_CHARS = Pattern.compile(KAFKA_TOPIC_CHAR + "*");
   private static final Pattern WHITESPACE = Pattern.compile(".*\\s.*", Pattern.DOTALL);
   /** The NATS server's rule for stream, durable consumer and (our own choice) route names. */
   private static final Pattern NATS_NAME_FORBIDDEN = Pattern.compile(".*[.*>/\\\\\\s\\p{Cntrl}].*", Pattern.DOTALL);
@@ -19,7 +23,7 @@ final class NamingRules {
   }
 
   /** A Kafka topic written as it is: 1 to 249 of {@code [a-zA-Z0-9._-]}, not {@code .} or {@code ..}. */
-  static Optional<String> kafkaTopic(String topic) {
+  public static Optional<String> kafkaTopic(String topic) {
     if (!KAFKA_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
       return Optional.of("'" + topic + "' is not a valid Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not '.' or '..')");
     }
@@ -56,25 +60,41 @@ final class NamingRules {
     return Optional.empty();
   }
 
+  /** A subject to publish to, as a message will have it: no wildcard, no empty token, no whitespace. */
+  public static Optional<String> publishedSubject(String subject) {
+    return publishedSubject(subject, subject);
+  }
+
   /**
-   * A subject to publish to, given as a sample with each placeholder replaced by a plain token: no
-   * wildcards, no empty token, no whitespace.
+   * The literal parts of a subject template, given as a sample with each placeholder replaced by a plain
+   * token; what a placeholder yields is checked per message, by {@link #publishedSubject(String)}.
    */
-  static Optional<String> publishedSubject(String template, String sample) {
-    Optional<String> shape = subjectShape(sample, template);
+  static Optional<String> publishedSubjectTemplate(String template, String sample) {
+    return publishedSubject(sample, template);
+  }
+
+  /** Checks {@code subject}; messages show {@code shown}, the subject or template as written. */
+  private static Optional<String> publishedSubject(String subject, String shown) {
+    Optional<String> shape = subjectShape(subject, shown);
     if (shape.isPresent()) {
       return shape;
     }
-    if (sample.contains("*") || sample.contains(">")) {
-      return Optional.of("subject '" + template + "' has a wildcard; a published subject cannot have one");
+    if (subject.contains("*") || subject.contains(">")) {
+      return Optional.of("subject '" + shown + "' has a wildcard; a published subject cannot have one");
     }
     return Optional.empty();
   }
 
-  /** Checks {@code subject}; messages show {@code shown}, the subject or template as written. */
+  /** Whitespace, control characters and empty tokens, which no subject may have; messages show {@code shown}. */
   private static Optional<String> subjectShape(String subject, String shown) {
-    if (WHITESPACE.matcher(subject).matches()) {
-      return Optional.of("subject '" + shown + "' has whitespace");
+    for (int i = 0; i < subject.length(); i++) {
+      char c = subject.charAt(i);
+      if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+        return Optional.of("subject '" + shown + "' has whitespace");
+      }
+      if (Character.isISOControl(c)) {
+        return Optional.of("subject '" + shown + "' has a control character");
+      }
     }
     if (subject.isEmpty() || subject.startsWith(".") || subject.endsWith(".") || subject.contains("..")) {
       return Optional.of("subject '" + shown + "' has an empty token");

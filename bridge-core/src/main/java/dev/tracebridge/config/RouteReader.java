@@ -3,7 +3,8 @@ package dev.tracebridge.config;
 import dev.tracebridge.mapping.Template;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
 
 /**
  * Reads {@code bridge.routes}: each route's endpoints and settings, with the checks that need the
@@ -18,7 +20,6 @@ import java.util.regex.PatternSyntaxException;
  */
 final class RouteReader {
 
-  private static final List<String> KINDS = List.of("kafka", "nats", "jetstream");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{[^}]*}");
 
   private final TracingConfig bridgeTracing;
@@ -52,7 +53,7 @@ final class RouteReader {
 
   private Optional<RouteConfig> route(String name, ConfigNode node) {
     Optional<SourceConfig> from = endpoint(node, "from", true).flatMap(e -> source(name, e));
-    Optional<String> sourceKind = from.map(RouteReader::kindOf);
+    Optional<EndpointKind> sourceKind = from.map(EndpointKind::of);
     Optional<SinkConfig> to = endpoint(node, "to", true).flatMap(e -> sink(e, sourceKind));
     Optional<SinkConfig> deadLetter = endpoint(node, "dead-letter", false).flatMap(e -> sink(e, sourceKind));
     RetryConfig retry = retry(node.objectOrEmpty("retry"));
@@ -67,7 +68,7 @@ final class RouteReader {
         tracing, inFlight));
   }
 
-  private record Endpoint(String kind, ConfigNode node) {
+  private record Endpoint(EndpointKind kind, ConfigNode node) {
   }
 
   /** {@code from}, {@code to} or {@code dead-letter}: an object holding exactly one of kafka, nats, jetstream. */
@@ -80,38 +81,32 @@ final class RouteReader {
       return Optional.empty();
     }
     ConfigNode node = holder.get();
-    Map<String, ConfigNode> found = new LinkedHashMap<>();
-    for (String kind : KINDS) {
-      node.object(kind).ifPresent(n -> found.put(kind, n));
+    Map<EndpointKind, ConfigNode> found = new EnumMap<>(EndpointKind.class);
+    for (EndpointKind kind : EndpointKind.values()) {
+      node.object(kind.key()).ifPresent(n -> found.put(kind, n));
     }
     node.rejectUnknownKeys();
     if (found.size() > 1) {
-      node.problem("found both " + String.join(" and ", found.keySet()) + "; use one of kafka, nats or jetstream");
+      node.problem("found both " + found.keySet().stream().map(EndpointKind::key).collect(Collectors.joining(" and "))
+          + "; use one of " + EndpointKind.choices());
       return Optional.empty();
     }
     if (found.isEmpty()) {
-      if (KINDS.stream().noneMatch(node::has)) {
-        node.problem("needs one of kafka, nats or jetstream");
+      if (Arrays.stream(EndpointKind.values()).map(EndpointKind::key).noneMatch(node::has)) {
+        node.problem("needs one of " + EndpointKind.choices());
       }
       return Optional.empty();
     }
-    Map.Entry<String, ConfigNode> only = found.entrySet().iterator().next();
+    Map.Entry<EndpointKind, ConfigNode> only = found.entrySet().iterator().next();
     return Optional.of(new Endpoint(only.getKey(), only.getValue()));
-  }
-
-  private static String kindOf(SourceConfig source) {
-    if (source instanceof SourceConfig.Kafka) {
-      return "kafka";
-    }
-    return source instanceof SourceConfig.Nats ? "nats" : "jetstream";
   }
 
   private static Optional<SourceConfig> source(String route, Endpoint endpoint) {
     ConfigNode node = endpoint.node();
     return switch (endpoint.kind()) {
-      case "kafka" -> kafkaSource(route, node);
-      case "nats" -> natsSource(node);
-      default -> jetStreamSource(route, node);
+      case KAFKA -> kafkaSource(route, node);
+      case NATS -> natsSource(node);
+      case JETSTREAM -> jetStreamSource(route, node);
     };
   }
 
@@ -168,21 +163,31 @@ final class RouteReader {
     return stream.map(s -> new SourceConfig.JetStream(s, subject, durable));
   }
 
-  private static Optional<SinkConfig> sink(Endpoint endpoint, Optional<String> sourceKind) {
+  private static Optional<SinkConfig> sink(Endpoint endpoint, Optional<EndpointKind> sourceKind) {
     ConfigNode node = endpoint.node();
-    if (endpoint.kind().equals("kafka")) {
-      Optional<Template> topic = template(node, "topic", true, sourceKind, NamingRules::kafkaTopicTemplate);
-      Optional<Template> key = template(node, "key", false, sourceKind, (t, sample) -> Optional.empty());
-      Map<String, String> properties = ConfigLoader.kafkaProperties(node, Map.of());
-      node.rejectUnknownKeys();
-      topic.filter(Template::isConstant)
-          .flatMap(t -> NamingRules.kafkaTopic(t.text()))
-          .ifPresent(m -> node.problem("topic", m));
-      return topic.map(t -> new SinkConfig.Kafka(t, key, properties));
-    }
-    Optional<Template> subject = template(node, "subject", true, sourceKind, NamingRules::publishedSubject);
+    return switch (endpoint.kind()) {
+      case KAFKA -> kafkaSink(node, sourceKind);
+      case NATS -> subjectSink(node, sourceKind).map(SinkConfig.Nats::new);
+      case JETSTREAM -> subjectSink(node, sourceKind).map(SinkConfig.JetStream::new);
+    };
+  }
+
+  private static Optional<SinkConfig> kafkaSink(ConfigNode node, Optional<EndpointKind> sourceKind) {
+    Optional<Template> topic = template(node, "topic", true, sourceKind, NamingRules::kafkaTopicTemplate);
+    Optional<Template> key = template(node, "key", false, sourceKind, (t, sample) -> Optional.empty());
+    Map<String, String> properties = ConfigLoader.kafkaProperties(node, Map.of());
     node.rejectUnknownKeys();
-    return subject.map(s -> endpoint.kind().equals("nats") ? new SinkConfig.Nats(s) : new SinkConfig.JetStream(s));
+    topic.filter(Template::isConstant)
+        .flatMap(t -> NamingRules.kafkaTopic(t.text()))
+        .ifPresent(m -> node.problem("topic", m));
+    return topic.map(t -> new SinkConfig.Kafka(t, key, properties));
+  }
+
+  /** {@code to.nats} and {@code to.jetstream}: a subject to publish to. */
+  private static Optional<Template> subjectSink(ConfigNode node, Optional<EndpointKind> sourceKind) {
+    Optional<Template> subject = template(node, "subject", true, sourceKind, NamingRules::publishedSubjectTemplate);
+    node.rejectUnknownKeys();
+    return subject;
   }
 
   /**
@@ -190,7 +195,7 @@ final class RouteReader {
    * parts must pass {@code rule}, which sees the text with each placeholder replaced by {@code x}.
    */
   private static Optional<Template> template(ConfigNode node, String key, boolean required,
-      Optional<String> sourceKind, BiFunction<String, String, Optional<String>> rule) {
+      Optional<EndpointKind> sourceKind, BiFunction<String, String, Optional<String>> rule) {
     Optional<String> text = required ? node.requiredString(key) : node.string(key);
     if (text.isEmpty()) {
       return Optional.empty();
@@ -208,19 +213,23 @@ final class RouteReader {
     return Optional.of(template);
   }
 
-  private static void checkPlaceholdersFit(ConfigNode node, String key, Template template, String sourceKind) {
+  private static void checkPlaceholdersFit(ConfigNode node, String key, Template template, EndpointKind sourceKind) {
+    boolean kafkaRecords = switch (sourceKind) {
+      case KAFKA -> true;
+      case NATS, JETSTREAM -> false;
+    };
     for (String placeholder : template.placeholderKinds()) {
       switch (placeholder) {
         case "topic", "partition", "offset" -> {
-          if (!sourceKind.equals("kafka")) {
+          if (!kafkaRecords) {
             node.problem(key, "{" + placeholder + "} in '" + template.text()
-                + "' needs a Kafka source; this route reads from " + sourceKind);
+                + "' needs a Kafka source; this route reads from " + sourceKind.key());
           }
         }
         case "subject" -> {
-          if (sourceKind.equals("kafka")) {
+          if (kafkaRecords) {
             node.problem(key, "{subject} and {subject[N]} in '" + template.text()
-                + "' need a NATS or JetStream source; this route reads from kafka");
+                + "' need a NATS or JetStream source; this route reads from " + sourceKind.key());
           }
         }
         default -> {

@@ -1,5 +1,6 @@
 package dev.tracebridge.mapping;
 
+import dev.tracebridge.config.NamingRules;
 import dev.tracebridge.config.SinkConfig;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.Header;
@@ -9,6 +10,8 @@ import dev.tracebridge.message.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Turns a received message into one for a destination: fills the templates, carries the Kafka key and
@@ -35,20 +38,35 @@ public final class MessageMapper {
     boolean tombstone = isTombstone(in);
     MessageHeaders.Builder headers = in.headers().toBuilder();
     headers.removeIf(h -> ProvenanceHeaders.isProvenance(h.name()));
-    if (sink instanceof SinkConfig.Kafka kafka) {
-      addProvenance(headers, in, key, tombstone, false);
-      String topic = Destinations.kafkaTopic(render(kafka.topic(), in));
-      byte[] recordKey = kafka.key().isPresent()
-          ? render(kafka.key().get(), in).getBytes(StandardCharsets.UTF_8)
-          : key;
-      return new OutboundMessage(topic, recordKey, tombstone ? null : in.payload(), headers.build(), null);
-    }
+    return sink.match(
+        kafka -> toKafka(in, kafka, headers, key, tombstone),
+        nats -> toNats(in, nats.subject(), headers, key, tombstone, Optional.empty()),
+        jetStream -> toNats(in, jetStream.subject(), headers, key, tombstone,
+            Optional.of(in.position().deduplicationId())));
+  }
+
+  private OutboundMessage toKafka(BridgeMessage in, SinkConfig.Kafka kafka, MessageHeaders.Builder headers,
+      byte[] key, boolean tombstone) throws MappingException {
+    addProvenance(headers, in, key, tombstone, false);
+    String topic = destination(kafka.topic(), in, NamingRules::kafkaTopic);
+    byte[] recordKey = kafka.key().isPresent()
+        ? render(kafka.key().get(), in).getBytes(StandardCharsets.UTF_8)
+        : key;
+    return new OutboundMessage(topic, recordKey, tombstone ? null : in.payload(), headers.build(), null);
+  }
+
+  /**
+   * A message for core NATS or JetStream. An upstream {@code Nats-Msg-Id} is kept as the message id;
+   * without one, {@code ownId} is used (JetStream's deduplication id; core NATS has none).
+   */
+  private OutboundMessage toNats(BridgeMessage in, Template subjectTemplate, MessageHeaders.Builder headers,
+      byte[] key, boolean tombstone, Optional<String> ownId) throws MappingException {
     addProvenance(headers, in, key, tombstone, true);
     String messageId = takeNatsReservedHeaders(headers);
-    if (sink instanceof SinkConfig.JetStream && messageId == null) {
-      messageId = in.position().deduplicationId();
+    if (messageId == null) {
+      messageId = ownId.orElse(null);
     }
-    String subject = Destinations.natsSubject(render(sink.destination(), in));
+    String subject = destination(subjectTemplate, in, NamingRules::publishedSubject);
     byte[] payload = in.payload() == null ? new byte[0] : in.payload();
     return new OutboundMessage(subject, null, payload, headers.build(), messageId);
   }
@@ -68,6 +86,21 @@ public final class MessageMapper {
         .set("bridge-dlq-timestamp", Instant.now().toString())
         .build();
     return map(new BridgeMessage(in.payload(), in.key(), headers, in.position()), deadLetter);
+  }
+
+  /**
+   * Fills a topic or subject template and checks the result with the rule {@code bridge validate} uses
+   * for configured names, so that a name the broker would refuse is a message error here (dead letter,
+   * no retries) instead of a failed send.
+   */
+  private String destination(Template template, BridgeMessage in, Function<String, Optional<String>> rule)
+      throws MappingException {
+    String filled = render(template, in);
+    Optional<String> problem = rule.apply(filled);
+    if (problem.isPresent()) {
+      throw new MappingException(problem.get() + ", filled in from template '" + template.text() + "'");
+    }
+    return filled;
   }
 
   private String render(Template template, BridgeMessage in) throws MappingException {
@@ -94,20 +127,17 @@ public final class MessageMapper {
   private void addProvenance(MessageHeaders.Builder h, BridgeMessage in, byte[] key, boolean tombstone, boolean toNats) {
     SourcePosition pos = in.position();
     if (provenance) {
-      if (pos instanceof SourcePosition.Kafka k) {
-        h.add(ProvenanceHeaders.KAFKA_TOPIC, k.topic());
-        h.add(ProvenanceHeaders.KAFKA_PARTITION, Integer.toString(k.partition()));
-        h.add(ProvenanceHeaders.KAFKA_OFFSET, Long.toString(k.offset()));
-        h.add(ProvenanceHeaders.KAFKA_TIMESTAMP, Long.toString(k.timestamp()));
-      } else if (pos instanceof SourcePosition.Nats n) {
-        h.add(ProvenanceHeaders.NATS_SUBJECT, n.subject());
-      } else if (pos instanceof SourcePosition.JetStream j) {
-        h.add(ProvenanceHeaders.NATS_SUBJECT, j.subject());
-        h.add(ProvenanceHeaders.NATS_STREAM, j.stream());
-        h.add(ProvenanceHeaders.NATS_SEQUENCE, Long.toString(j.streamSequence()));
-      }
+      pos.match(
+          kafka -> h.add(ProvenanceHeaders.KAFKA_TOPIC, kafka.topic())
+              .add(ProvenanceHeaders.KAFKA_PARTITION, Integer.toString(kafka.partition()))
+              .add(ProvenanceHeaders.KAFKA_OFFSET, Long.toString(kafka.offset()))
+              .add(ProvenanceHeaders.KAFKA_TIMESTAMP, Long.toString(kafka.timestamp())),
+          nats -> h.add(ProvenanceHeaders.NATS_SUBJECT, nats.subject()),
+          jetStream -> h.add(ProvenanceHeaders.NATS_SUBJECT, jetStream.subject())
+              .add(ProvenanceHeaders.NATS_STREAM, jetStream.stream())
+              .add(ProvenanceHeaders.NATS_SEQUENCE, Long.toString(jetStream.streamSequence())));
     }
-    boolean fromKafka = pos instanceof SourcePosition.Kafka;
+    boolean fromKafka = pos.match(kafka -> true, nats -> false, jetStream -> false);
     if (key != null && (toNats || (provenance && fromKafka))) {
       h.add(new Header(ProvenanceHeaders.KAFKA_KEY, key));
     }

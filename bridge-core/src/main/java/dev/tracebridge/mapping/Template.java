@@ -146,20 +146,11 @@ public final class Template {
         case "route":
           return route;
         case "topic":
-          if (pos instanceof SourcePosition.Kafka k) {
-            return k.topic();
-          }
-          throw new TemplateException("{topic} in '" + template + "' needs a Kafka source");
+          return kafkaPosition(pos, template).topic();
         case "partition":
-          if (pos instanceof SourcePosition.Kafka k) {
-            return Integer.toString(k.partition());
-          }
-          throw new TemplateException("{partition} in '" + template + "' needs a Kafka source");
+          return Integer.toString(kafkaPosition(pos, template).partition());
         case "offset":
-          if (pos instanceof SourcePosition.Kafka k) {
-            return Long.toString(k.offset());
-          }
-          throw new TemplateException("{offset} in '" + template + "' needs a Kafka source");
+          return Long.toString(kafkaPosition(pos, template).offset());
         case "key":
           byte[] key = MessageKeys.keyOf(m);
           if (key == null) {
@@ -187,14 +178,18 @@ public final class Template {
       }
     }
 
-    private static String subjectOf(SourcePosition pos, String template) throws TemplateException {
-      if (pos instanceof SourcePosition.Nats n) {
-        return n.subject();
-      }
-      if (pos instanceof SourcePosition.JetStream j) {
-        return j.subject();
-      }
-      throw new TemplateException("{subject} in '" + template + "' needs a NATS or JetStream source");
+    private SourcePosition.Kafka kafkaPosition(SourcePosition pos, String template) throws TemplateException {
+      return pos.match(kafka -> kafka, nats -> needs("a Kafka", template), jetStream -> needs("a Kafka", template));
+    }
+
+    private String subjectOf(SourcePosition pos, String template) throws TemplateException {
+      return pos.match(kafka -> needs("a NATS or JetStream", template), nats -> nats.subject(),
+          jetStream -> jetStream.subject());
+    }
+
+    /** Fails: this placeholder cannot be filled from a message of the route's source kind. */
+    private <T> T needs(String source, String template) throws TemplateException {
+      throw new TemplateException("{" + kind + "} in '" + template + "' needs " + source + " source");
     }
   }
 }

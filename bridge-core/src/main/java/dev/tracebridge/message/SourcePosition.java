@@ -14,7 +14,17 @@ public sealed interface SourcePosition {
   /** The id a JetStream publish uses for deduplication: {@code topic-partition-offset} or {@code stream-sequence}. */
   String deduplicationId();
 
+  /** Calls the branch of this position's kind; see {@link Case} for why this replaces {@code instanceof}. */
+  <R, X extends Exception> R match(Case<? super Kafka, R, X> kafka, Case<? super Nats, R, X> nats,
+      Case<? super JetStream, R, X> jetStream) throws X;
+
   record Kafka(String topic, int partition, long offset, long timestamp) implements SourcePosition {
+    @Override
+    public <R, X extends Exception> R match(Case<? super Kafka, R, X> kafka, Case<? super Nats, R, X> nats,
+        Case<? super JetStream, R, X> jetStream) throws X {
+      return kafka.apply(this);
+    }
+
     @Override
     public String uri() {
       return "kafka://" + topic + "/" + partition + "@" + offset;
@@ -29,6 +39,12 @@ public sealed interface SourcePosition {
   /** A core NATS message; it has no position that survives a restart, so its id is only unique per process. */
   record Nats(String subject, long localSequence) implements SourcePosition {
     @Override
+    public <R, X extends Exception> R match(Case<? super Kafka, R, X> kafka, Case<? super Nats, R, X> nats,
+        Case<? super JetStream, R, X> jetStream) throws X {
+      return nats.apply(this);
+    }
+
+    @Override
     public String uri() {
       return "nats://" + subject;
     }
@@ -41,6 +57,12 @@ public sealed interface SourcePosition {
 
   record JetStream(String subject, String stream, long streamSequence, long deliveredCount, long timestampMillis)
       implements SourcePosition {
+    @Override
+    public <R, X extends Exception> R match(Case<? super Kafka, R, X> kafka, Case<? super Nats, R, X> nats,
+        Case<? super JetStream, R, X> jetStream) throws X {
+      return jetStream.apply(this);
+    }
+
     @Override
     public String uri() {
       return "jetstream://" + stream + "/" + streamSequence;

@@ -10,20 +10,17 @@ public final class RouteDescriptions {
   }
 
   public static String source(SourceConfig from) {
-    if (from instanceof SourceConfig.Kafka k) {
-      return "kafka:" + k.displayName() + " (group " + k.groupId() + ")";
-    }
-    if (from instanceof SourceConfig.Nats n) {
-      return "nats:" + n.subject() + n.queueGroup().map(q -> " (queue " + q + ")").orElse("");
-    }
-    SourceConfig.JetStream j = (SourceConfig.JetStream) from;
-    return "jetstream:" + j.stream() + j.subject().map(s -> "/" + s).orElse("") + " (durable " + j.durable() + ")";
+    return from.match(
+        kafka -> "kafka:" + kafka.displayName() + " (group " + kafka.groupId() + ")",
+        nats -> "nats:" + nats.subject() + nats.queueGroup().map(q -> " (queue " + q + ")").orElse(""),
+        jetStream -> "jetstream:" + jetStream.stream() + jetStream.subject().map(s -> "/" + s).orElse("")
+            + " (durable " + jetStream.durable() + ")");
   }
 
   public static String sink(SinkConfig to) {
-    if (to instanceof SinkConfig.Kafka k) {
-      return "kafka:" + k.topic().text() + k.key().map(key -> " (key " + key.text() + ")").orElse("");
-    }
-    return (to instanceof SinkConfig.Nats ? "nats:" : "jetstream:") + to.destination().text();
+    return to.match(
+        kafka -> "kafka:" + kafka.topic().text() + kafka.key().map(key -> " (key " + key.text() + ")").orElse(""),
+        nats -> "nats:" + nats.subject().text(),
+        jetStream -> "jetstream:" + jetStream.subject().text());
   }
 }

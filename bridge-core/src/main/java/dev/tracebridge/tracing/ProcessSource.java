@@ -9,9 +9,6 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_BODY_SIZE;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_ID;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
 
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.SourceConfig;
@@ -20,7 +17,6 @@ import dev.tracebridge.message.SourcePosition;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanBuilder;
-import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues;
 import java.util.Optional;
 
@@ -45,41 +41,21 @@ final class ProcessSource {
   private final Attributes constantAttributes;
 
   ProcessSource(SourceConfig source, BridgeConfig bridge, String route) {
-    AttributesBuilder attributes = Attributes.builder();
-    String display;
-    String group;
-    Optional<String> template;
-    if (source instanceof SourceConfig.Kafka k) {
-      display = k.displayName();
-      group = k.groupId();
-      template = k.topicPattern();
-    } else if (source instanceof SourceConfig.Nats n) {
-      display = n.subject();
-      group = n.queueGroup().orElse(null);
-      template = wildcardSubject(n.subject());
-    } else {
-      SourceConfig.JetStream j = (SourceConfig.JetStream) source;
-      display = j.subject().orElse(j.stream());
-      group = j.durable();
-      template = j.subject().flatMap(ProcessSource::wildcardSubject);
-    }
-    boolean kafka = source instanceof SourceConfig.Kafka;
-    ServerEndpoint server = kafka
-        ? ServerEndpoint.fromKafkaBootstrap(bridge.kafka().bootstrapServers())
-        : ServerEndpoint.fromNatsUrl(bridge.nats().servers().get(0));
-    attributes
-        .put(MESSAGING_SYSTEM, kafka ? SpanAttributes.SYSTEM_KAFKA : SpanAttributes.SYSTEM_NATS)
-        .put(MESSAGING_OPERATION_NAME, PROCESS)
-        .put(MESSAGING_OPERATION_TYPE, PROCESS)
-        .put(ServerAttributes.SERVER_ADDRESS, server.address())
-        .put(ServerAttributes.SERVER_PORT, (long) server.port())
-        .put(SpanAttributes.BRIDGE_ROUTE, route);
-    if (group != null) {
-      attributes.put(MESSAGING_CONSUMER_GROUP_NAME, group);
-    }
-    template.ifPresent(t -> attributes.put(MESSAGING_DESTINATION_TEMPLATE, t));
-    this.spanName = PROCESS + " " + display;
+    Consumed consumed = source.match(
+        kafka -> new Consumed(Broker.kafka(bridge), kafka.displayName(), Optional.of(kafka.groupId()),
+            kafka.topicPattern()),
+        nats -> new Consumed(Broker.nats(bridge), nats.subject(), nats.queueGroup(), wildcardSubject(nats.subject())),
+        jetStream -> new Consumed(Broker.nats(bridge), jetStream.subject().orElse(jetStream.stream()),
+            Optional.of(jetStream.durable()), jetStream.subject().flatMap(ProcessSource::wildcardSubject)));
+    AttributesBuilder attributes = consumed.broker().attributes(PROCESS, PROCESS, route);
+    consumed.group().ifPresent(g -> attributes.put(MESSAGING_CONSUMER_GROUP_NAME, g));
+    consumed.template().ifPresent(t -> attributes.put(MESSAGING_DESTINATION_TEMPLATE, t));
+    this.spanName = PROCESS + " " + consumed.display();
     this.constantAttributes = attributes.build();
+  }
+
+  /** What the span shows of a configured source: its broker, name, consumer group and wildcard form. */
+  private record Consumed(Broker broker, String display, Optional<String> group, Optional<String> template) {
   }
 
   private static Optional<String> wildcardSubject(String subject) {
@@ -99,23 +75,24 @@ final class ProcessSource {
   void describe(SpanBuilder span, BridgeMessage message) {
     span.setAllAttributes(constantAttributes)
         .setAttribute(MESSAGING_MESSAGE_BODY_SIZE, (long) message.payloadSize());
-    SourcePosition position = message.position();
-    if (position instanceof SourcePosition.Kafka k) {
-      span.setAttribute(MESSAGING_DESTINATION_NAME, k.topic())
-          .setAttribute(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(k.partition()))
-          .setAttribute(MESSAGING_KAFKA_OFFSET, k.offset());
-      String key = SpanAttributes.keyAsText(message.key());
-      if (key != null) {
-        span.setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, key);
-      }
-      if (message.payload() == null) {
-        span.setAttribute(MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
-      }
-    } else if (position instanceof SourcePosition.JetStream j) {
-      span.setAttribute(MESSAGING_DESTINATION_NAME, j.subject())
-          .setAttribute(MESSAGING_MESSAGE_ID, Long.toString(j.streamSequence()));
-    } else {
-      span.setAttribute(MESSAGING_DESTINATION_NAME, ((SourcePosition.Nats) position).subject());
+    message.position().match(
+        kafka -> describeKafka(span, kafka, message),
+        nats -> span.setAttribute(MESSAGING_DESTINATION_NAME, nats.subject()),
+        jetStream -> span.setAttribute(MESSAGING_DESTINATION_NAME, jetStream.subject())
+            .setAttribute(MESSAGING_MESSAGE_ID, Long.toString(jetStream.streamSequence())));
+  }
+
+  private static SpanBuilder describeKafka(SpanBuilder span, SourcePosition.Kafka position, BridgeMessage message) {
+    span.setAttribute(MESSAGING_DESTINATION_NAME, position.topic())
+        .setAttribute(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(position.partition()))
+        .setAttribute(MESSAGING_KAFKA_OFFSET, position.offset());
+    String key = SpanAttributes.keyAsText(message.key());
+    if (key != null) {
+      span.setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, key);
     }
+    if (message.payload() == null) {
+      span.setAttribute(MESSAGING_KAFKA_MESSAGE_TOMBSTONE, true);
+    }
+    return span;
   }
 }

@@ -8,9 +8,6 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_BODY_SIZE;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_ID;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
 
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.SinkConfig;
@@ -20,7 +17,6 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
-import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues;
 
 /**
@@ -32,29 +28,30 @@ final class SendTarget {
 
   private final String spanName;
   private final Attributes constantAttributes;
+  /** Key, tombstone, partition and offset: what only a Kafka record has. */
   private final boolean kafka;
-  private final boolean jetStream;
+  /** JetStream: the {@code Nats-Msg-Id} is the message id before the send, not only once it is confirmed. */
+  private final boolean idBeforeSend;
 
   SendTarget(SinkConfig sink, BridgeConfig bridge, String route) {
-    this.kafka = sink instanceof SinkConfig.Kafka;
-    this.jetStream = sink instanceof SinkConfig.JetStream;
-    String operation = kafka ? "send" : "publish";
+    Sent sent = sink.match(
+        kafka -> new Sent(Broker.kafka(bridge), "send", true, false),
+        nats -> new Sent(Broker.nats(bridge), "publish", false, false),
+        jetStream -> new Sent(Broker.nats(bridge), "publish", false, true));
+    this.kafka = sent.kafka();
+    this.idBeforeSend = sent.idBeforeSend();
     String template = sink.destination().text();
-    this.spanName = operation + " " + template;
-    ServerEndpoint server = kafka
-        ? ServerEndpoint.fromKafkaBootstrap(bridge.kafka().bootstrapServers())
-        : ServerEndpoint.fromNatsUrl(bridge.nats().servers().get(0));
-    AttributesBuilder attributes = Attributes.builder()
-        .put(MESSAGING_SYSTEM, kafka ? SpanAttributes.SYSTEM_KAFKA : SpanAttributes.SYSTEM_NATS)
-        .put(MESSAGING_OPERATION_NAME, operation)
-        .put(MESSAGING_OPERATION_TYPE, MessagingOperationTypeIncubatingValues.SEND)
-        .put(ServerAttributes.SERVER_ADDRESS, server.address())
-        .put(ServerAttributes.SERVER_PORT, (long) server.port())
-        .put(SpanAttributes.BRIDGE_ROUTE, route);
+    this.spanName = sent.operation() + " " + template;
+    AttributesBuilder attributes = sent.broker()
+        .attributes(sent.operation(), MessagingOperationTypeIncubatingValues.SEND, route);
     if (!sink.destination().isConstant()) {
       attributes.put(MESSAGING_DESTINATION_TEMPLATE, template);
     }
     this.constantAttributes = attributes.build();
+  }
+
+  /** What differs between the kinds of destination. */
+  private record Sent(Broker broker, String operation, boolean kafka, boolean idBeforeSend) {
   }
 
   String spanName() {
@@ -66,7 +63,7 @@ final class SendTarget {
     span.setAllAttributes(constantAttributes)
         .setAttribute(MESSAGING_DESTINATION_NAME, outbound.destination())
         .setAttribute(MESSAGING_MESSAGE_BODY_SIZE, (long) outbound.payloadSize());
-    if (jetStream && outbound.messageId() != null) {
+    if (idBeforeSend && outbound.messageId() != null) {
       span.setAttribute(MESSAGING_MESSAGE_ID, outbound.messageId());
     }
     if (kafka) {

@@ -1,6 +1,7 @@
 package dev.tracebridge.tracing;
 
-import java.net.URI;
+import io.nats.client.support.NatsUri;
+import java.net.URISyntaxException;
 
 /**
  * {@code server.address} and {@code server.port} of a span: the first Kafka bootstrap server or the first
@@ -16,17 +17,18 @@ record ServerEndpoint(String address, int port) {
     return fromHostPort(firstOf(bootstrapServers), KAFKA_DEFAULT_PORT);
   }
 
-  /** {@code nats://user@host:4222}, {@code tls://host}, {@code host:4222}: the first URL of the first entry. */
+  /**
+   * {@code nats://user@host:4222}, {@code tls://host}, {@code host:4222}: the first URL, read by the NATS
+   * client's own parser, which keeps {@code user:password@} out of the host and knows the default port.
+   */
   static ServerEndpoint fromNatsUrl(String natsUrl) {
-    String first = firstOf(natsUrl);
-    int scheme = first.indexOf("://");
-    if (scheme < 0) {
-      return fromHostPort(first, NATS_DEFAULT_PORT);
+    try {
+      NatsUri uri = new NatsUri(firstOf(natsUrl));
+      return new ServerEndpoint(stripBrackets(uri.getHost()), uri.getPort());
+    } catch (URISyntaxException e) {
+      // bridge validate refuses such a URL; it is never shown, as it may hold a password
+      return new ServerEndpoint("unknown", NATS_DEFAULT_PORT);
     }
-    // URI parsing keeps credentials (user:password@) out of the address.
-    URI uri = URI.create(first);
-    String host = uri.getHost() == null ? first : stripBrackets(uri.getHost());
-    return new ServerEndpoint(host, uri.getPort() < 0 ? NATS_DEFAULT_PORT : uri.getPort());
   }
 
   private static String firstOf(String list) {

@@ -33,6 +33,7 @@ class ConfigLoaderTest {
         """, "defaults.conf");
 
     assertEquals("bridge", config.serviceName());
+    assertEquals(Duration.ofSeconds(25), config.shutdownTimeout());
     assertEquals(new AdminConfig(true, "0.0.0.0", 8080), config.admin());
     assertEquals(new TracingConfig(TracingConfig.Propagation.CONTINUE, TracingConfig.ConsumerParent.PARENT),
         config.tracing());
@@ -57,6 +58,7 @@ class ConfigLoaderTest {
     BridgeConfig config = ConfigLoader.parse("""
         bridge {
           service-name = "svc"
+          shutdown-timeout = 10s
           admin { enabled = false, host = "127.0.0.1", port = 0 }
           tracing { propagation = passthrough, consumer-parent = link }
           otel { exporter.otlp.endpoint = "http://c:4318", "service.version" = "1.2" }
@@ -112,7 +114,8 @@ class ConfigLoaderTest {
         new SinkConfig.Nats(Template.parse("{header:x}")), RetryConfig.DEFAULT,
         Optional.of(new SinkConfig.Kafka(Template.parse("dlq"), Optional.empty(), Map.of())), true,
         bridgeTracing, InFlightConfig.DEFAULT);
-    BridgeConfig expected = new BridgeConfig("svc", new AdminConfig(false, "127.0.0.1", 0), bridgeTracing,
+    BridgeConfig expected = new BridgeConfig("svc", Duration.ofSeconds(10), new AdminConfig(false, "127.0.0.1", 0),
+        bridgeTracing,
         new KafkaClusterConfig("k1:9092,k2:9092", Map.of("security.protocol", "SASL_SSL")),
         new NatsClusterConfig(List.of("nats://n1:4222", "nats://n2:4222"), Optional.empty(), Optional.of("u"),
             Optional.of(new Secret("p")), Optional.empty(), Optional.empty(),
@@ -307,8 +310,8 @@ class ConfigLoaderTest {
         "many.conf:22: bridge.routes.events.dead-letter: found both kafka and nats; use one of kafka, nats or jetstream",
         "many.conf:24: bridge.routes.empty.from: missing (required)",
         "many.conf:25: bridge.routes.empty.to.jetstream.subject: missing (required)",
-        "many.conf:28: bridge.colour: unknown key 'colour'; known keys: service-name, admin, tracing, otel, kafka,"
-            + " nats, routes");
+        "many.conf:28: bridge.colour: unknown key 'colour'; known keys: service-name, shutdown-timeout, admin, tracing,"
+            + " otel, kafka, nats, routes");
   }
 
   @Test
@@ -316,6 +319,7 @@ class ConfigLoaderTest {
     assertProblems("""
         bridge {
           service-name = ["a"]
+          shutdown-timeout = soon
           admin { enabled = maybe, port = 1.5 }
           nats.servers = { a = 1 }
           routes {
@@ -329,13 +333,47 @@ class ConfigLoaderTest {
         }
         """,
         "types.conf:2: bridge.service-name: expected a string, found a list",
-        "types.conf:3: bridge.admin.enabled: expected a boolean (true or false), found a string",
-        "types.conf:3: bridge.admin.port: expected a whole number, found a fraction",
-        "types.conf:4: bridge.nats.servers: expected a list of strings, found an object",
-        "types.conf:7: bridge.routes.r.from.kafka.topics: expected a list of strings, found a string",
-        "types.conf:8: bridge.routes.r.to.nats: expected an object, found a string",
-        "types.conf:9: bridge.routes.r.retry.initial-backoff: expected a duration such as 200ms, 30s or 5m, found a string",
-        "types.conf:10: bridge.routes.r.provenance-headers: expected a boolean (true or false), found a number");
+        "types.conf:3: bridge.shutdown-timeout: expected a duration such as 200ms, 30s or 5m, found a string",
+        "types.conf:4: bridge.admin.enabled: expected a boolean (true or false), found a string",
+        "types.conf:4: bridge.admin.port: expected a whole number, found a fraction",
+        "types.conf:5: bridge.nats.servers: expected a list of strings, found an object",
+        "types.conf:8: bridge.routes.r.from.kafka.topics: expected a list of strings, found a string",
+        "types.conf:9: bridge.routes.r.to.nats: expected an object, found a string",
+        "types.conf:10: bridge.routes.r.retry.initial-backoff: expected a duration such as 200ms, 30s or 5m, found a string",
+        "types.conf:11: bridge.routes.r.provenance-headers: expected a boolean (true or false), found a number");
+  }
+
+  @Test
+  void theShutdownTimeoutMustBePositive() {
+    assertProblems("bridge {\n  shutdown-timeout = 0s\n" + MINIMAL_ROUTES + "}",
+        "shutdown.conf:2: bridge.shutdown-timeout: must be greater than 0");
+    assertProblems("bridge {\n  shutdown-timeout = -5s\n" + MINIMAL_ROUTES + "}",
+        "shutdown.conf:2: bridge.shutdown-timeout: must be greater than 0");
+  }
+
+  @Test
+  void natsServerUrlsAreCheckedAsTheClientParsesThem() throws ConfigException {
+    List<String> accepted = List.of("host", "1.2.3.4:4222", "u:p@host:4222", "tls://h:4443", "nats://[::1]:4222",
+        "ws://h", "opentls://h");
+    assertEquals(accepted, nats("servers = [" + String.join(", ", accepted.stream().map(u -> '"' + u + '"').toList())
+        + "]").servers());
+    assertProblems("""
+        bridge {
+          nats.servers = [
+            "nats://u:S3cret@host:bad",
+            "nats://us er:S3cret@host",
+            "ftp://tok3nS3cret@host:4222",
+            "nats://u:S3cret/x@host"
+          ]
+        """ + MINIMAL_ROUTES + "}",
+        "urls.conf:2: bridge.nats.servers: 'ftp://****@host:4222' is not a NATS server URL the client can parse:"
+            + " Unsupported NATS URI scheme.",
+        "urls.conf:2: bridge.nats.servers: 'nats://****@host' is not a NATS server URL the client can parse:"
+            + " Illegal character in authority",
+        "urls.conf:2: bridge.nats.servers: 'nats://****@host' is not a NATS server URL the client can parse:"
+            + " Unable to parse URI string.",
+        "urls.conf:2: bridge.nats.servers: 'nats://****@host:bad' is not a NATS server URL the client can parse:"
+            + " Unable to parse URI string.");
   }
 
   @Test
@@ -424,7 +462,9 @@ class ConfigLoaderTest {
         "bridge { nats { tls { keystore-password = [\"" + secret + "\"] } } }",
         "bridge { admin.port = \"" + secret + "\" }",
         "bridge { nats { token = \"x\" " + secret + " : 1 } }",
-        "bridge { nats { \"token\" " + secret + " } }");
+        "bridge { nats { \"token\" " + secret + " } }",
+        "bridge { nats.servers = [\"nats://user:" + secret + "@host:x\"] }",
+        "bridge { nats.servers = \"nats://u:" + secret + " @host, tls://" + secret + "@h:x\" }");
     for (String file : brokenFiles) {
       ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(file, "secret.conf"));
       assertFalse(e.problems().isEmpty());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.NamingRules;
 import dev.tracebridge.config.SinkConfig;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.Header;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MessageMapperTest {
 
@@ -123,6 +126,35 @@ class MessageMapperTest {
     MappingException e = assertThrows(MappingException.class, () -> mapper.map(spacedKey, nats("orders.{key}")));
     assertTrue(e.getMessage().contains("orders.a b"), e.getMessage());
     assertThrows(MappingException.class, () -> mapper.map(spacedKey, kafka("t-{key}", null)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "a b", "*", ">", "a..b", "a.", "tab\tkey"})
+  void aFilledSubjectTheServerWouldRefuseIsAMappingErrorByTheValidateRule(String key) {
+    BridgeMessage in = new BridgeMessage("p".getBytes(UTF_8), key.getBytes(UTF_8), MessageHeaders.empty(), KAFKA_POS);
+    String expected = NamingRules.publishedSubject("orders." + key).orElseThrow()
+        + ", filled in from template 'orders.{key}'";
+    assertEquals(expected, assertThrows(MappingException.class, () -> mapper.map(in, nats("orders.{key}"))).getMessage());
+    assertEquals(expected,
+        assertThrows(MappingException.class, () -> mapper.map(in, jetStream("orders.{key}"))).getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a b", "t/x", "é", ".", ".."})
+  void aFilledTopicKafkaWouldRefuseIsAMappingErrorByTheValidateRule(String key) {
+    BridgeMessage in = new BridgeMessage("p".getBytes(UTF_8), key.getBytes(UTF_8), MessageHeaders.empty(), JS_POS);
+    MappingException e = assertThrows(MappingException.class, () -> mapper.map(in, kafka("{key}", null)));
+    assertEquals(NamingRules.kafkaTopic(key).orElseThrow() + ", filled in from template '{key}'", e.getMessage());
+  }
+
+  @Test
+  void aFilledTopicMayHave249CharactersNotMore() throws Exception {
+    String longest = "t".repeat(249);
+    BridgeMessage fits = new BridgeMessage("p".getBytes(UTF_8), longest.getBytes(UTF_8), MessageHeaders.empty(), KAFKA_POS);
+    assertEquals(longest, mapper.map(fits, kafka("{key}", null)).destination());
+    BridgeMessage tooLong =
+        new BridgeMessage("p".getBytes(UTF_8), (longest + "t").getBytes(UTF_8), MessageHeaders.empty(), KAFKA_POS);
+    assertThrows(MappingException.class, () -> mapper.map(tooLong, kafka("{key}", null)));
   }
 
   @Test
