@@ -30,9 +30,6 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
 
-  /** The contract's default for {@code bridge.shutdown-timeout}: below Kubernetes' 30 s grace period. */
-  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
-
   /** Kept back from the shutdown timeout for flushing, committing and closing after the drain. */
   static final Duration CLOSE_RESERVE = Duration.ofSeconds(5);
 
@@ -59,7 +56,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
           new RelayTracer(telemetry.openTelemetry(), config, route)));
     }
     routes.forEach(RouteRunner::start);
-    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), DEFAULT_SHUTDOWN_TIMEOUT);
+    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), config.shutdownTimeout());
     if (config.admin().enabled()) {
       bridge.admin = AdminServer.start(config.admin(), bridge);
     }
