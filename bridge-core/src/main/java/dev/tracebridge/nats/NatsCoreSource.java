@@ -51,6 +51,8 @@ public final class NatsCoreSource implements Source {
   private final String routeName;
   private final SourceConfig.Nats config;
   private final NatsConnector connector;
+  /** Random per source object, so that {@code Nats-Msg-Id}s never repeat across processes and restarts. */
+  private final String instanceId = SourcePosition.Nats.newInstanceId();
   private final AtomicLong localSequence = new AtomicLong();
   private volatile Dispatcher dispatcher;
   private volatile boolean stopped;
@@ -98,7 +100,7 @@ public final class NatsCoreSource implements Source {
   private void deliver(Message message, MessageHandler handler) {
     BridgeMessage bridgeMessage = new BridgeMessage(message.getData(), null,
         NatsHeaderCodec.decode(message.getHeaders()),
-        new SourcePosition.Nats(message.getSubject(), localSequence.incrementAndGet()));
+        new SourcePosition.Nats(message.getSubject(), instanceId, localSequence.incrementAndGet()));
     handler.onMessage(ReceivedMessage.of(bridgeMessage, message.getSubject(), AT_MOST_ONCE));
   }
 
