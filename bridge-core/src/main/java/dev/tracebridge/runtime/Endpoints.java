@@ -37,8 +37,8 @@ final class Endpoints {
       return new KafkaSink(clientName, kafka.properties(), bridge.kafka());
     }
     if (sink instanceof SinkConfig.Nats) {
-      return new NatsSink(clientName, bridge.nats());
+      return new NatsSink(clientName, bridge.nats(), route.inFlight());
     }
-    return new JetStreamSink(clientName, bridge.nats());
+    return new JetStreamSink(clientName, bridge.nats(), route.inFlight());
   }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.BridgeMessage;
@@ -78,7 +79,7 @@ class JetStreamEndpointsTest {
   }
 
   private JetStreamSink sink() {
-    JetStreamSink sink = new JetStreamSink("test-sink", cluster());
+    JetStreamSink sink = new JetStreamSink("test-sink", cluster(), InFlightConfig.DEFAULT);
     toClose.add(sink);
     sink.start();
     return sink;

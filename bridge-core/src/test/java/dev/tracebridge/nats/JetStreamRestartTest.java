@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.MessageHeaders;
@@ -33,7 +34,7 @@ class JetStreamRestartTest {
     CollectingHandler handler = CollectingHandler.acking();
     try (JetStreamSource source = new JetStreamSource("restart",
              new SourceConfig.JetStream("RESTART", Optional.of("restart.>"), "restart-durable"), cluster, 100);
-         JetStreamSink sink = new JetStreamSink("restart-sink", cluster)) {
+         JetStreamSink sink = new JetStreamSink("restart-sink", cluster, InFlightConfig.DEFAULT)) {
       source.start(handler);
       sink.start();
       await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.BridgeMessage;
@@ -64,7 +65,7 @@ class NatsCoreEndpointsTest {
   }
 
   private NatsSink sink(String url) {
-    NatsSink sink = new NatsSink("test-sink", cluster(url));
+    NatsSink sink = new NatsSink("test-sink", cluster(url), InFlightConfig.DEFAULT);
     toClose.add(sink);
     sink.start();
     return sink;
