@@ -24,7 +24,7 @@ final class Endpoints {
       return new KafkaSource(route.name(), kafka, bridge.kafka());
     }
     if (route.from() instanceof SourceConfig.Nats nats) {
-      return new NatsCoreSource(route.name(), nats, bridge.nats());
+      return new NatsCoreSource(route.name(), nats, bridge.nats(), route.inFlight());
     }
     SourceConfig.JetStream jetStream = (SourceConfig.JetStream) route.from();
     return new JetStreamSource(route.name(), jetStream, bridge.nats(), route.inFlight().maxMessages());

@@ -58,7 +58,7 @@ class NatsCoreEndpointsTest {
   }
 
   private NatsCoreSource source(String url, String subject, CollectingHandler handler) {
-    NatsCoreSource source = new NatsCoreSource("test", new SourceConfig.Nats(subject, Optional.empty()), cluster(url));
+    NatsCoreSource source = new NatsCoreSource("test", new SourceConfig.Nats(subject, Optional.empty()), cluster(url), InFlightConfig.DEFAULT);
     toClose.add(source);
     source.start(handler);
     return source;
@@ -156,7 +156,7 @@ class NatsCoreEndpointsTest {
   @Test
   void anInvalidSubjectIsReportedAsFatal() {
     NatsCoreSource source = new NatsCoreSource("bad", new SourceConfig.Nats("bad subject", Optional.empty()),
-        cluster(server.url()));
+        cluster(server.url()), InFlightConfig.DEFAULT);
     toClose.add(source);
     List<Throwable> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
     source.onFatalError(fatal::add);
@@ -172,8 +172,8 @@ class NatsCoreEndpointsTest {
     CollectingHandler a = CollectingHandler.acking();
     CollectingHandler b = CollectingHandler.acking();
     SourceConfig.Nats config = new SourceConfig.Nats("core.queue", Optional.of("bridges"));
-    NatsCoreSource sourceA = new NatsCoreSource("qa", config, cluster(server.url()));
-    NatsCoreSource sourceB = new NatsCoreSource("qb", config, cluster(server.url()));
+    NatsCoreSource sourceA = new NatsCoreSource("qa", config, cluster(server.url()), InFlightConfig.DEFAULT);
+    NatsCoreSource sourceB = new NatsCoreSource("qb", config, cluster(server.url()), InFlightConfig.DEFAULT);
     toClose.add(sourceA);
     toClose.add(sourceB);
     sourceA.start(a);
