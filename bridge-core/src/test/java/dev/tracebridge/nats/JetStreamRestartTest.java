@@ -23,8 +23,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The server is down when the bridge starts, comes up late, and restarts while the bridge consumes. */
+@Timeout(120)
 class JetStreamRestartTest {
 
   @Test
