@@ -1,5 +1,8 @@
 package dev.tracebridge.message;
 
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Objects;
 
 /**
  * Where a message came from. It fills templates ({@code {topic}}, {@code {partition}}, {@code {offset}},
@@ -11,7 +14,10 @@ public sealed interface SourcePosition {
   /** {@code kafka://orders/3@1234}, {@code jetstream://EVENTS/57}, {@code nats://events.eu.created}. */
   String uri();
 
-  /** The id a JetStream publish uses for deduplication: {@code topic-partition-offset} or {@code stream-sequence}. */
+  /**
+   * The id a JetStream publish uses for deduplication: {@code topic-partition-offset},
+   * {@code stream-sequence}, or {@code nats-<instance>-<n>} for core NATS.
+   */
   String deduplicationId();
 
   /** Calls the branch of this position's kind; see {@link Case} for why this replaces {@code instanceof}. */
@@ -36,8 +42,31 @@ public sealed interface SourcePosition {
     }
   }
 
-  /** A core NATS message; it has no position that survives a restart, so its id is only unique per process. */
-  record Nats(String subject, long localSequence) implements SourcePosition {
+  /**
+   * A core NATS message. It has no position that survives a restart, so its deduplication id is
+   * {@code nats-<instance>-<localSequence>}: {@code instance} is a random id drawn once per source
+   * object (a new one in every process and after every restart, see {@link #newInstanceId}) and
+   * {@code localSequence} counts that source's messages from 1. Two different messages never share an
+   * id, across processes, restarts and routes, so a JetStream stream never drops one as a duplicate of
+   * another; redelivery is no concern, since core NATS never redelivers.
+   */
+  record Nats(String subject, String instance, long localSequence) implements SourcePosition {
+
+    /** Instance ids are drawn from here, never from a seeded or time-based generator. */
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** The instance id of positions built without one. */
+    private static final String PROCESS_INSTANCE = newInstanceId();
+
+    public Nats {
+      Objects.requireNonNull(subject, "subject");
+      Objects.requireNonNull(instance, "instance");
+    }
+
+    /** With this process's shared instance id; for code that builds positions outside a source (tests). */
+    public Nats(String subject, long localSequence) {
+      this(subject, PROCESS_INSTANCE, localSequence);
+    }
+
     @Override
     public <R, X extends Exception> R match(Case<? super Kafka, R, X> kafka, Case<? super Nats, R, X> nats,
         Case<? super JetStream, R, X> jetStream) throws X {
@@ -51,7 +80,17 @@ public sealed interface SourcePosition {
 
     @Override
     public String deduplicationId() {
-      return "nats-" + subject + "-" + localSequence;
+      return "nats-" + instance + "-" + localSequence;
+    }
+
+    /**
+     * 128 random bits as 32 hex digits: the chance that two instances ever draw the same id is
+     * negligible, unlike a host name, a pid or a start time, which repeat across containers.
+     */
+    public static String newInstanceId() {
+      byte[] bits = new byte[16];
+      RANDOM.nextBytes(bits);
+      return HexFormat.of().formatHex(bits);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.tracebridge.nats;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
@@ -11,13 +12,33 @@ import io.nats.client.PublishOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Publishes to JetStream asynchronously: each send is one {@code publishAsync}, in call order on one
  * connection, and its future completes with the stream's publish ack ({@link SendReceipt#jetStream},
  * with the stream sequence and whether the stream recognised the {@code Nats-Msg-Id} as a duplicate).
  * An error ack (no stream for the subject, limits...), a timeout, or a closed connection fail it;
- * {@link #send} never throws.
+ * {@link #send} never throws. jnats's outgoing queue is sized above the route's window
+ * ({@link NatsConnector#outgoingQueueFor}).
+ *
+ * <p>Failures reach the future unwrapped (jnats wraps them in {@code CompletionException} and
+ * {@code RuntimeException}), so that spans and logs name the real error. A publish the server does not
+ * permit gets no reply, only an asynchronous {@code -ERR}: a timeout after such an error for the subject
+ * becomes a {@link NatsErrors.PublishDeniedException}.
+ *
+ * <p>{@link #classify} follows {@link NatsErrors}:
+ * <ul>
+ *   <li>TRANSIENT: no responders (503: no stream captures the subject yet, or it is electing a leader),
+ *       timeouts and requests cancelled by a disconnect, {@code IOException}, not connected or
+ *       reconnecting, "Output queue is full", a full stream (10077), a sink closed while stopping;</li>
+ *   <li>MESSAGE: a message or header over the stream's maximum (10054, 10097), a failed expectation or
+ *       invalid TTL (10070, 10071, 10164, 10165, 10166), an invalid subject or a payload over
+ *       {@code max_payload} ({@code IllegalArgumentException});</li>
+ *   <li>FATAL: permissions and authorization violations;</li>
+ *   <li>UNKNOWN: anything else, including other JetStream API errors.</li>
+ * </ul>
  */
 public final class JetStreamSink implements Sink {
 
@@ -26,8 +47,9 @@ public final class JetStreamSink implements Sink {
   private volatile JetStream jetStream;
   private volatile boolean closed;
 
-  public JetStreamSink(String connectionName, NatsClusterConfig cluster) {
-    this.connector = new NatsConnector(connectionName, cluster);
+  /** {@code inFlight} is the route's window, which jnats's outgoing queue must exceed. */
+  public JetStreamSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight) {
+    this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
   }
 
   @Override
@@ -52,31 +74,52 @@ public final class JetStreamSink implements Sink {
   @Override
   public CompletableFuture<SendReceipt> send(OutboundMessage m) {
     JetStream js = jetStream;
-    if (closed || js == null) {
+    Connection connection = connector.connection().orElse(null);
+    if (closed || js == null || connection == null) {
       return CompletableFuture.failedFuture(new IllegalStateException(
           closed ? "JetStream sink is closed" : "not connected to NATS yet"));
     }
-    CompletableFuture<SendReceipt> receipt;
+    CompletableFuture<SendReceipt> receipt = new CompletableFuture<>();
+    outstanding.add(receipt);
     try {
       PublishOptions.Builder options = PublishOptions.builder();
       if (m.messageId() != null) {
         options.messageId(m.messageId());
       }
       byte[] payload = m.payload() == null ? new byte[0] : m.payload();
-      receipt = js.publishAsync(m.destination(), NatsHeaderCodec.encode(m.headers()), payload, options.build())
-          .thenApply(ack -> SendReceipt.jetStream(m.destination(), ack.getSeqno(), m.messageId(), ack.isDuplicate()));
+      js.publishAsync(m.destination(), NatsHeaderCodec.encode(m.headers()), payload, options.build())
+          .whenComplete((ack, error) -> {
+            if (error == null) {
+              receipt.complete(SendReceipt.jetStream(m.destination(), ack.getSeqno(), m.messageId(), ack.isDuplicate()));
+            } else {
+              Throwable cause = unwrap(error);
+              if (NatsErrors.classify(cause) == ErrorClass.TRANSIENT && NatsErrors.publishDenied(connection, m.destination())) {
+                cause = new NatsErrors.PublishDeniedException(m.destination());
+              }
+              receipt.completeExceptionally(cause);
+            }
+          });
     } catch (RuntimeException e) {
-      // IllegalArgumentException: invalid subject, payload over max_payload; IllegalStateException: closed
-      receipt = CompletableFuture.failedFuture(e);
+      // IllegalArgumentException: invalid subject, payload over max_payload; IllegalStateException: closed,
+      // output queue full
+      receipt.completeExceptionally(e);
     }
-    outstanding.add(receipt);
     return receipt;
   }
 
-  /** Placeholder until this endpoint's own classification lands: every failure is retried, then dead-lettered. */
+  /** Removes jnats's and CompletableFuture's wrappers: {@code CompletionException}, bare {@code RuntimeException}. */
+  private static Throwable unwrap(Throwable error) {
+    Throwable e = error;
+    while ((e instanceof CompletionException || e instanceof ExecutionException
+        || e.getClass() == RuntimeException.class) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
   @Override
   public ErrorClass classify(Throwable error) {
-    return ErrorClass.UNKNOWN;
+    return NatsErrors.classify(error);
   }
 
   @Override

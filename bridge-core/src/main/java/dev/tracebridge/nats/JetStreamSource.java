@@ -10,41 +10,51 @@ import dev.tracebridge.route.MessageHandler;
 import dev.tracebridge.route.ReceivedMessage;
 import dev.tracebridge.route.Source;
 import io.nats.client.ConnectionListener;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
-import io.nats.client.IterableConsumer;
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
 import io.nats.client.Message;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.NatsJetStreamMetaData;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A durable JetStream pull consumer (explicit acks, deliver all, {@code MaxAckPending} from the route's
  * in-flight window, AckWait 30 s), created or updated on start, consumed in batches on its own thread.
- * Several bridges with the same durable share the stream's messages.
+ * Several bridges with the same durable share the stream's messages. The lane is the subject.
  *
- * <p>Messages are pulled in batches of up to {@value #MAX_BATCH} with jnats's simplified API, which
- * asks for the next batch before the current one runs out, so a message never costs a round trip of
- * its own. The handler runs on the consuming thread and may block.
+ * <p>The consuming thread fetches a batch of up to {@value #MAX_BATCH} messages only while the route
+ * {@linkplain MessageHandler#hasRoom has room}, and hands each over as it arrives; with no room it stops
+ * pulling and asks again shortly. A batch costs one round trip, never one per message.
  *
- * <p>{@code ack()} acks the message; {@code abandon()} naks it, so that it is redelivered at once.
+ * <p>Messages the route holds stay alive: the consuming thread sends {@code inProgress} for every handed
+ * out, unsettled message about every half AckWait, so that the server does not redeliver what the
+ * bridge still works on (a Kafka send may take minutes in an outage). The fetch expires after a quarter
+ * of AckWait (1 to 2 s), so the thread comes back often enough even when the stream is idle.
+ *
+ * <p>{@code ack()} acks the message; {@code abandon()} naks it, so that it is redelivered at once. Both
+ * only queue a small publish on the connection; {@link #close} flushes the connection before closing
+ * it, so that acks queued at the end still leave.
  *
  * <p>While the server is unreachable or the stream does not exist, the source retries with backoff,
  * reports itself not connected, and logs the reason once per change. After every reconnect it
- * rebuilds its pull subscription: pull requests do not survive a server restart, and waiting for the
- * missed heartbeats to notice would leave the consumer stale for a long time.
+ * recreates its consumer context: pull requests do not survive a server restart.
  */
 public final class JetStreamSource implements Source {
 
   private static final Logger LOG = LoggerFactory.getLogger(JetStreamSource.class);
   static final int MAX_BATCH = 256;
   static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
-  private static final Duration POLL = Duration.ofMillis(200);
-  private static final long EXPIRES_MILLIS = 10_000;
+  private static final long NO_ROOM_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final String routeName;
   private final SourceConfig.JetStream config;
@@ -56,8 +66,11 @@ public final class JetStreamSource implements Source {
   /** Set by a reconnect, read by the consuming thread: rebuild the pull subscription. */
   private volatile boolean resubscribe;
   private volatile Thread consumeThread;
-  /** True while the handler runs; stop() interrupts only then, to wake a handler blocked on a full window. */
-  private volatile boolean inHandler;
+  /** Handed out and maybe not settled yet; consuming thread only. */
+  private final Deque<Held> held = new ArrayDeque<>();
+  private final long fetchExpiresMillis;
+  private final long sweepNanos;
+  private long lastSweepNanos;
   private String lastProblem;
 
   public JetStreamSource(String routeName, SourceConfig.JetStream config, NatsClusterConfig cluster, int maxAckPending) {
@@ -74,6 +87,9 @@ public final class JetStreamSource implements Source {
     this.config = config;
     this.maxAckPending = maxAckPending;
     this.ackWait = ackWait;
+    this.fetchExpiresMillis = Math.max(1_000, Math.min(ackWait.toMillis() / 4, 2_000));
+    this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(ackWait.toNanos() / 8,
+        TimeUnit.SECONDS.toNanos(1)));
     this.connector = new NatsConnector("bridge-" + routeName + "-source", cluster);
     connector.addListener((connection, event) -> {
       if (event == ConnectionListener.Events.RECONNECTED) {
@@ -107,12 +123,10 @@ public final class JetStreamSource implements Source {
             .getStreamContext(config.stream())
             .createOrUpdateConsumer(consumerConfiguration());
         resubscribe = false;
-        try (IterableConsumer messages = consumer.iterate(consumeOptions())) {
-          consuming = true;
-          reportRecovered();
-          backoff.reset();
-          consume(messages, handler);
-        }
+        consuming = true;
+        reportRecovered();
+        backoff.reset();
+        consume(consumer, handler);
       } catch (InterruptedException e) {
         break;
       } catch (Exception e) {
@@ -121,7 +135,7 @@ public final class JetStreamSource implements Source {
         consuming = false;
         reportProblem(e);
         try {
-          backoff.sleep();
+          sleepKeepingAlive(backoff.next());
         } catch (InterruptedException interrupted) {
           break;
         }
@@ -130,20 +144,74 @@ public final class JetStreamSource implements Source {
     consuming = false;
   }
 
-  /** Hands messages over until stopped or a reconnect asks for a new subscription. */
-  private void consume(IterableConsumer messages, MessageHandler handler) throws Exception {
+  /** Fetches batches while the route has room, until stopped or a reconnect asks for a new context. */
+  private void consume(ConsumerContext consumer, MessageHandler handler) throws Exception {
     while (!stopped && !resubscribe) {
-      Message message = messages.nextMessage(POLL);
-      if (message != null) {
-        deliver(message, handler);
+      keepAlive();
+      if (!handler.hasRoom()) {
+        LockSupport.parkNanos(NO_ROOM_PAUSE_NANOS);
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        continue;
+      }
+      try (FetchConsumer batch = consumer.fetch(fetchOptions())) {
+        Message message;
+        boolean stoppedBatch = false;
+        while ((message = batch.nextMessage()) != null) {
+          if (stopped) {
+            if (!stoppedBatch) {
+              batch.stop();
+              stoppedBatch = true;
+            }
+            // fetched but not handed over: back to the stream now, not after AckWait
+            nakQuietly(message);
+          } else {
+            deliver(message, handler);
+            keepAlive();
+          }
+        }
       }
     }
-    // Messages already pulled into the client but not handed over go back to the stream now, not
-    // after AckWait, so that this or another bridge gets them at once.
-    messages.stop();
-    Message left;
-    while ((left = messages.nextMessage(POLL)) != null) {
-      nakQuietly(left);
+  }
+
+  /**
+   * Sends {@code inProgress} for every held message last touched half an AckWait ago, and forgets the
+   * settled ones. Runs on the consuming thread, at most every {@link #sweepNanos}.
+   */
+  private void keepAlive() {
+    long now = System.nanoTime();
+    if (now - lastSweepNanos < sweepNanos) {
+      return;
+    }
+    lastSweepNanos = now;
+    long refreshNanos = ackWait.toNanos() / 2;
+    Iterator<Held> it = held.iterator();
+    while (it.hasNext()) {
+      Held h = it.next();
+      if (h.settled) {
+        it.remove();
+      } else if (now - h.touchedNanos >= refreshNanos) {
+        try {
+          h.message.inProgress();
+          h.touchedNanos = now;
+        } catch (RuntimeException e) {
+          // the connection is away: the next sweep tries again, and the server redelivers at worst
+          LOG.debug("inProgress failed: {}", NatsConnector.describe(e));
+        }
+      }
+    }
+  }
+
+  private void sleepKeepingAlive(Duration delay) throws InterruptedException {
+    long end = System.nanoTime() + delay.toNanos();
+    long left;
+    while (!stopped && (left = end - System.nanoTime()) > 0) {
+      keepAlive();
+      LockSupport.parkNanos(Math.min(left, sweepNanos));
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
     }
   }
 
@@ -153,12 +221,9 @@ public final class JetStreamSource implements Source {
         NatsHeaderCodec.decode(message.getHeaders()),
         new SourcePosition.JetStream(message.getSubject(), meta.getStream(), meta.streamSequence(),
             meta.deliveredCount(), meta.timestamp().toInstant().toEpochMilli()));
-    inHandler = true;
-    try {
-      handler.onMessage(ReceivedMessage.of(bridgeMessage, message.getSubject(), new JetStreamAcknowledgement(message)));
-    } finally {
-      inHandler = false;
-    }
+    Held h = new Held(message, System.nanoTime());
+    held.add(h);
+    handler.onMessage(ReceivedMessage.of(bridgeMessage, message.getSubject(), h));
   }
 
   private ConsumerConfiguration consumerConfiguration() {
@@ -172,10 +237,10 @@ public final class JetStreamSource implements Source {
     return b.build();
   }
 
-  private ConsumeOptions consumeOptions() {
-    return ConsumeOptions.builder()
-        .batchSize(Math.min(MAX_BATCH, maxAckPending))
-        .expiresIn(EXPIRES_MILLIS)
+  private FetchConsumeOptions fetchOptions() {
+    return FetchConsumeOptions.builder()
+        .maxMessages(Math.min(MAX_BATCH, maxAckPending))
+        .expiresIn(fetchExpiresMillis)
         .build();
   }
 
@@ -207,14 +272,10 @@ public final class JetStreamSource implements Source {
     }
   }
 
+  /** Stops pulling; the consuming thread naks what it fetched and has not handed over. */
   @Override
   public void stop() {
     stopped = true;
-    Thread t = consumeThread;
-    if (t != null && inHandler) {
-      // wakes a handler blocked on a full in-flight window; that message is nak'ed
-      t.interrupt();
-    }
   }
 
   @Override
@@ -223,18 +284,33 @@ public final class JetStreamSource implements Source {
     Thread t = consumeThread;
     if (t != null) {
       try {
-        t.join(5_000);
+        t.join(fetchExpiresMillis + 1_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
+    // flushes before closing, so that the acks the route queued last reach the server
     connector.close();
   }
 
-  /** Acks and naks go out on the connection; jnats makes both thread-safe. */
-  private record JetStreamAcknowledgement(Message message) implements Acknowledgement {
+  /**
+   * A handed-out message and the way to settle it. Acks and naks only queue a publish on the connection
+   * (jnats makes that thread-safe); the consuming thread reads {@code settled} to stop keeping it alive.
+   */
+  private static final class Held implements Acknowledgement {
+    private final Message message;
+    private volatile boolean settled;
+    /** Consuming thread only: when the server last heard that this message is being worked on. */
+    private long touchedNanos;
+
+    Held(Message message, long receivedNanos) {
+      this.message = message;
+      this.touchedNanos = receivedNanos;
+    }
+
     @Override
     public void ack() {
+      settled = true;
       try {
         message.ack();
       } catch (RuntimeException e) {
@@ -244,6 +320,7 @@ public final class JetStreamSource implements Source {
 
     @Override
     public void abandon() {
+      settled = true;
       nakQuietly(message);
     }
   }

@@ -10,10 +10,12 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -37,6 +39,11 @@ public final class NatsConnector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NatsConnector.class);
   private static final Pattern URL_USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
 
+  /** jnats's own default. */
+  static final int DEFAULT_OUTGOING_QUEUE = 5_000;
+  /** How long {@link #close} waits for what is queued (JetStream acks, publishes) to reach the server. */
+  static final Duration CLOSE_FLUSH = Duration.ofSeconds(2);
+
   private final String name;
   private final Options options;
   private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
@@ -47,8 +54,27 @@ public final class NatsConnector implements AutoCloseable {
   private Thread connectThread;
 
   public NatsConnector(String connectionName, NatsClusterConfig cluster) {
+    this(connectionName, cluster, DEFAULT_OUTGOING_QUEUE);
+  }
+
+  /**
+   * With room for {@code maxOutgoingMessages} in jnats's outgoing queue. A sink needs more than a route's
+   * in-flight window there (jnats's default of 5,000 is below the default window of 10,000, and a full
+   * queue fails the publish).
+   */
+  public NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages) {
     this.name = Objects.requireNonNull(connectionName, "connectionName");
-    this.options = options(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener());
+    this.options = options(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener(),
+        maxOutgoingMessages);
+  }
+
+  /**
+   * An outgoing queue for a sink of a route with the given window: twice the window (a source may hand
+   * over a fetched batch beyond it, and acks, pings and retries share the queue), and never below
+   * jnats's default.
+   */
+  public static int outgoingQueueFor(int inFlightMessages) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max((long) DEFAULT_OUTGOING_QUEUE, 2L * inFlightMessages + 1_000));
   }
 
   /**
@@ -101,6 +127,16 @@ public final class NatsConnector implements AutoCloseable {
     }
     Connection c = connection;
     if (c != null) {
+      if (c.getStatus() == Connection.Status.CONNECTED) {
+        try {
+          // jnats closes without writing what is still queued: acks queued just before would never leave
+          c.flush(CLOSE_FLUSH);
+        } catch (TimeoutException | RuntimeException e) {
+          LOG.debug("NATS connection {}: flush before close failed: {}", name, describe(e));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       try {
         c.close();
       } catch (InterruptedException e) {
@@ -179,7 +215,13 @@ public final class NatsConnector implements AutoCloseable {
    */
   static Options options(String connectionName, NatsClusterConfig cluster, ConnectionListener listener,
                          ErrorListener errorListener) {
+    return options(connectionName, cluster, listener, errorListener, DEFAULT_OUTGOING_QUEUE);
+  }
+
+  static Options options(String connectionName, NatsClusterConfig cluster, ConnectionListener listener,
+                         ErrorListener errorListener, int maxOutgoingMessages) {
     Options.Builder b = Options.builder()
+        .maxMessagesInOutgoingQueue(maxOutgoingMessages)
         .servers(cluster.servers().toArray(String[]::new))
         .connectionName(connectionName)
         .maxReconnects(-1)
@@ -247,7 +289,8 @@ public final class NatsConnector implements AutoCloseable {
 
     @Override
     public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-      LOG.warn("NATS connection {}: slow consumer, the client's pending limits were reached and NATS drops messages",
+      // the source warns with counts, at most every few seconds
+      LOG.debug("NATS connection {}: slow consumer, the client's pending limits were reached and NATS drops messages",
           name);
     }
   }

@@ -1,11 +1,13 @@
 package dev.tracebridge.nats;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
+import io.nats.client.api.ServerInfo;
 import io.nats.client.impl.Headers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes to core NATS. Core NATS has no per-message acknowledgement; the confirmation the bridge
- * can get is a flush (a PING answered by the server) that happened after the publish: the server has
- * then received the message, and delivered it to whoever was subscribed.
+ * can get is a flush (a PING answered by the server) that happened after the publish, on the same
+ * socket: the server has then received the message, and delivered it to whoever was subscribed.
  *
  * <p>Flushing per message would cost a round trip each, so a background flusher collects every
  * publish since its last flush, flushes once, and completes all of their futures with
@@ -27,9 +29,27 @@ import org.slf4j.LoggerFactory;
  * batch grows by itself with the load. A failed or timed-out flush, or a closed connection, fails the
  * futures of its batch (the route then retries them: at least once).
  *
+ * <p>jnats's {@link Connection} survives reconnects, and a flush after a reconnect answers for the new
+ * socket only: what was written into the old one just before it died is lost. So each publish records
+ * the connection's epoch (the server's INFO object, replaced on every connect, and the reconnect count),
+ * and a flush confirms only the publishes of the epoch it completed in; the others fail with a
+ * {@link NatsErrors.ConnectionChangedException}, which the route retries (a duplicate at most, never a
+ * loss). For the same reason a publish while the connection is down fails at once instead of going to
+ * jnats's reconnect buffer. jnats's outgoing queue is sized above the route's window
+ * ({@link NatsConnector#outgoingQueueFor}).
+ *
+ * <p>The server refuses a publish it does not permit with an asynchronous {@code -ERR} only, after which
+ * the flush still succeeds: a publish followed by such an error for its subject fails with
+ * {@link NatsErrors.PublishDeniedException} instead of being confirmed.
+ *
  * <p>{@code Nats-Msg-Id} is set when the message has an id, for a JetStream stream that may capture
  * the subject. An invalid subject, an oversize message or a missing connection fail the future;
  * {@link #send} never throws.
+ *
+ * <p>{@link #classify} follows {@link NatsErrors}: not connected, reconnecting, a changed connection,
+ * timeouts, "Output queue is full" and a sink closed while stopping are TRANSIENT; an invalid subject and
+ * a payload over {@code max_payload} ({@link IllegalArgumentException}) are MESSAGE; a permissions or
+ * authorization violation is FATAL; anything else UNKNOWN.
  */
 public final class NatsSink implements Sink {
 
@@ -43,8 +63,9 @@ public final class NatsSink implements Sink {
   private final Thread flusher;
   private volatile boolean closed;
 
-  public NatsSink(String connectionName, NatsClusterConfig cluster) {
-    this.connector = new NatsConnector(connectionName, cluster);
+  /** {@code inFlight} is the route's window, which jnats's outgoing queue must exceed. */
+  public NatsSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight) {
+    this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
     this.flusher = new Thread(this::flushLoop, "nats-flusher-" + connectionName);
     flusher.setDaemon(true);
   }
@@ -78,11 +99,18 @@ public final class NatsSink implements Sink {
       byte[] payload = m.payload() == null ? new byte[0] : m.payload();
       // publish and enqueue together, so that the queue's order is the publish order the flusher relies on
       synchronized (unflushed) {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+          throw new IllegalStateException("not connected to NATS (reconnecting)");
+        }
+        // read before the publish: a message queued after a reconnect must not carry the old epoch
+        Epoch epoch = Epoch.of(connection);
+        long errors = connection.getStatistics().getErrs();
         connection.publish(m.destination(), headers, payload);
-        unflushed.add(new Pending(m.destination(), future));
+        unflushed.add(new Pending(m.destination(), epoch, errors, future));
       }
     } catch (RuntimeException e) {
-      // IllegalArgumentException: invalid subject, payload over max_payload; IllegalStateException: closed
+      // IllegalArgumentException: invalid subject, payload over max_payload; IllegalStateException: closed,
+      // reconnecting, output queue full
       future.completeExceptionally(e);
     }
     return future;
@@ -109,7 +137,23 @@ public final class NatsSink implements Sink {
     Connection connection = connector.connection().orElseThrow();
     try {
       connection.flush(FLUSH_TIMEOUT);
-      batch.forEach(p -> p.future.complete(SendReceipt.nats(p.subject)));
+      Epoch now = Epoch.of(connection);
+      long errors = connection.getStatistics().getErrs();
+      int changed = 0;
+      for (Pending p : batch) {
+        if (!p.epoch.equals(now)) {
+          changed++;
+          p.future.completeExceptionally(new NatsErrors.ConnectionChangedException(
+              "the NATS connection was replaced before the publish to " + p.subject + " was flushed"));
+        } else if (errors != p.errors && NatsErrors.publishDenied(connection, p.subject)) {
+          p.future.completeExceptionally(new NatsErrors.PublishDeniedException(p.subject));
+        } else {
+          p.future.complete(SendReceipt.nats(p.subject));
+        }
+      }
+      if (changed > 0) {
+        LOG.debug("NATS reconnected before {} publishes were flushed; they are sent again", changed);
+      }
     } catch (TimeoutException | RuntimeException e) {
       LOG.debug("NATS flush failed for {} messages: {}", batch.size(), NatsConnector.describe(e));
       Exception failure = e instanceof TimeoutException
@@ -122,10 +166,9 @@ public final class NatsSink implements Sink {
     }
   }
 
-  /** Placeholder until this endpoint's own classification lands: every failure is retried, then dead-lettered. */
   @Override
   public ErrorClass classify(Throwable error) {
-    return ErrorClass.UNKNOWN;
+    return NatsErrors.classify(error);
   }
 
   @Override
@@ -145,6 +188,28 @@ public final class NatsSink implements Sink {
     connector.close();
   }
 
-  private record Pending(String subject, CompletableFuture<SendReceipt> future) {
+  private record Pending(String subject, Epoch epoch, long errors, CompletableFuture<SendReceipt> future) {
+  }
+
+  /**
+   * One socket of a jnats connection. jnats parses a new {@link ServerInfo} on every connect (compared by
+   * identity: a restarted server may send an equal one) and counts reconnects after each; either changing
+   * means another socket. A new INFO the server pushes on the same socket (cluster changes) also counts,
+   * which costs a resend at most.
+   */
+  private record Epoch(ServerInfo info, long reconnects) {
+    static Epoch of(Connection connection) {
+      return new Epoch(connection.getServerInfo(), connection.getStatistics().getReconnects());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Epoch e && e.info == info && e.reconnects == reconnects;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(info) * 31 + Long.hashCode(reconnects);
+    }
   }
 }

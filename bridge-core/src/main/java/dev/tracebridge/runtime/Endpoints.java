@@ -24,7 +24,7 @@ final class Endpoints {
   static Source source(RouteConfig route, BridgeConfig bridge) {
     return route.from().match(
         kafka -> new KafkaSource(route.name(), kafka, bridge.kafka()),
-        nats -> new NatsCoreSource(route.name(), nats, bridge.nats()),
+        nats -> new NatsCoreSource(route.name(), nats, bridge.nats(), route.inFlight()),
         jetStream -> new JetStreamSource(route.name(), jetStream, bridge.nats(), route.inFlight().maxMessages()));
   }
 
@@ -33,7 +33,7 @@ final class Endpoints {
     String clientName = "bridge-" + route.name() + "-" + role;
     return sink.match(
         kafka -> new KafkaSink(clientName, kafka.properties(), bridge.kafka()),
-        nats -> new NatsSink(clientName, bridge.nats()),
-        jetStream -> new JetStreamSink(clientName, bridge.nats()));
+        nats -> new NatsSink(clientName, bridge.nats(), route.inFlight()),
+        jetStream -> new JetStreamSink(clientName, bridge.nats(), route.inFlight()));
   }
 }

@@ -5,6 +5,7 @@ import dev.tracebridge.route.MessageHandler;
 import dev.tracebridge.route.ReceivedMessage;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
@@ -16,6 +17,7 @@ final class CollectingHandler implements MessageHandler {
   private final List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
   private final Predicate<ReceivedMessage> ackIf;
   private final boolean abandonOthers;
+  private final AtomicBoolean room = new AtomicBoolean(true);
 
   private CollectingHandler(Predicate<ReceivedMessage> ackIf, boolean abandonOthers) {
     this.ackIf = ackIf;
@@ -42,6 +44,21 @@ final class CollectingHandler implements MessageHandler {
     } else if (abandonOthers) {
       message.acknowledgement().abandon();
     }
+  }
+
+  @Override
+  public boolean hasRoom() {
+    return room.get();
+  }
+
+  /** What {@link #hasRoom} answers from now on. */
+  CollectingHandler room(boolean hasRoom) {
+    room.set(hasRoom);
+    return this;
+  }
+
+  List<ReceivedMessage> received() {
+    return List.copyOf(received);
   }
 
   List<BridgeMessage> messages() {

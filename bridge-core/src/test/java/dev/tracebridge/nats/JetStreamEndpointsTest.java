@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.BridgeMessage;
@@ -34,7 +35,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(120)
 class JetStreamEndpointsTest {
 
   private static NatsServers server;
@@ -78,7 +81,7 @@ class JetStreamEndpointsTest {
   }
 
   private JetStreamSink sink() {
-    JetStreamSink sink = new JetStreamSink("test-sink", cluster());
+    JetStreamSink sink = new JetStreamSink("test-sink", cluster(), InFlightConfig.DEFAULT);
     toClose.add(sink);
     sink.start();
     return sink;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.MessageHeaders;
@@ -22,8 +23,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The server is down when the bridge starts, comes up late, and restarts while the bridge consumes. */
+@Timeout(120)
 class JetStreamRestartTest {
 
   @Test
@@ -33,7 +36,7 @@ class JetStreamRestartTest {
     CollectingHandler handler = CollectingHandler.acking();
     try (JetStreamSource source = new JetStreamSource("restart",
              new SourceConfig.JetStream("RESTART", Optional.of("restart.>"), "restart-durable"), cluster, 100);
-         JetStreamSink sink = new JetStreamSink("restart-sink", cluster)) {
+         JetStreamSink sink = new JetStreamSink("restart-sink", cluster, InFlightConfig.DEFAULT)) {
       source.start(handler);
       sink.start();
       await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))

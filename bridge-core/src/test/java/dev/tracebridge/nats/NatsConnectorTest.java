@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(120)
 class NatsConnectorTest {
 
   private static NatsClusterConfig withToken(String url, String token) {

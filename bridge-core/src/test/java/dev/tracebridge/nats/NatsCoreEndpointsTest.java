@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.BridgeMessage;
@@ -29,7 +30,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(120)
 class NatsCoreEndpointsTest {
 
   private static NatsServers server;
@@ -57,14 +60,14 @@ class NatsCoreEndpointsTest {
   }
 
   private NatsCoreSource source(String url, String subject, CollectingHandler handler) {
-    NatsCoreSource source = new NatsCoreSource("test", new SourceConfig.Nats(subject, Optional.empty()), cluster(url));
+    NatsCoreSource source = new NatsCoreSource("test", new SourceConfig.Nats(subject, Optional.empty()), cluster(url), InFlightConfig.DEFAULT);
     toClose.add(source);
     source.start(handler);
     return source;
   }
 
   private NatsSink sink(String url) {
-    NatsSink sink = new NatsSink("test-sink", cluster(url));
+    NatsSink sink = new NatsSink("test-sink", cluster(url), InFlightConfig.DEFAULT);
     toClose.add(sink);
     sink.start();
     return sink;
@@ -155,7 +158,7 @@ class NatsCoreEndpointsTest {
   @Test
   void anInvalidSubjectIsReportedAsFatal() {
     NatsCoreSource source = new NatsCoreSource("bad", new SourceConfig.Nats("bad subject", Optional.empty()),
-        cluster(server.url()));
+        cluster(server.url()), InFlightConfig.DEFAULT);
     toClose.add(source);
     List<Throwable> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
     source.onFatalError(fatal::add);
@@ -171,8 +174,8 @@ class NatsCoreEndpointsTest {
     CollectingHandler a = CollectingHandler.acking();
     CollectingHandler b = CollectingHandler.acking();
     SourceConfig.Nats config = new SourceConfig.Nats("core.queue", Optional.of("bridges"));
-    NatsCoreSource sourceA = new NatsCoreSource("qa", config, cluster(server.url()));
-    NatsCoreSource sourceB = new NatsCoreSource("qb", config, cluster(server.url()));
+    NatsCoreSource sourceA = new NatsCoreSource("qa", config, cluster(server.url()), InFlightConfig.DEFAULT);
+    NatsCoreSource sourceB = new NatsCoreSource("qb", config, cluster(server.url()), InFlightConfig.DEFAULT);
     toClose.add(sourceA);
     toClose.add(sourceB);
     sourceA.start(a);
