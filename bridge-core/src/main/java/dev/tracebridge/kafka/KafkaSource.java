@@ -12,8 +12,10 @@ import dev.tracebridge.route.Source;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,8 +26,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
@@ -42,12 +47,34 @@ import org.slf4j.LoggerFactory;
  * committing at least once: a partition's offset is committed only up to the first record that the
  * route has not acknowledged.
  *
- * <p>One thread (the poll thread) owns the {@link KafkaConsumer}, which is not thread-safe. It polls,
- * hands records to the handler (which may block: that is the route's backpressure), and commits what
- * was acknowledged: asynchronously about every second, synchronously when partitions are revoked and
- * when the source closes. Acknowledgements come from any thread and only touch the partition's
- * {@link PartitionCommitTracker}, so an ack for a partition already revoked lands in a tracker nobody
- * reads any more: it is ignored, and the record is delivered again to the partition's new owner.
+ * <p>One thread (the poll thread) owns the {@link KafkaConsumer}, which is not thread-safe, and it never
+ * blocks on the route: {@link MessageHandler#onMessage} always returns at once. Backpressure is
+ * {@link MessageHandler#hasRoom}: while it is false the poll thread pauses the assigned partitions and
+ * keeps polling (with a short timeout, so that it notices room promptly), so heartbeats, commits and
+ * rebalance callbacks go on however long the destination is away, and the member is never evicted for
+ * exceeding {@code max.poll.interval.ms}. Every record a poll returned is handed over, even when room ran
+ * out in the middle of the batch: the consumer's position has already moved past them.
+ *
+ * <p>Commits: asynchronously about every second, synchronously when partitions are revoked and when the
+ * source closes. Acknowledgements come from any thread and only touch the partition's
+ * {@link PartitionCommitTracker}.
+ *
+ * <p>Rebalances: cooperative-sticky assignment by default (the user's {@code partition.assignment.strategy}
+ * wins), so a member joining or leaving takes away only the partitions that move, and the others keep
+ * flowing. When partitions are revoked, the poll thread waits a bounded time (10 s, or a third of
+ * {@code max.poll.interval.ms} when that is less) for their handed-out records to settle, commits what
+ * was acknowledged, and then marks every record still unsettled there as {@linkplain
+ * Acknowledgement#isRevoked revoked}: the route drops its sends and retries, and the partition's new owner
+ * delivers them. A revoked tracker never commits, so a late ack cannot move the group's offset past
+ * records the new owner has not delivered. Lost partitions (the member was evicted) are marked revoked
+ * without a commit, which the group would refuse anyway.
+ *
+ * <p>Where to start: {@code auto.offset.reset} is always {@code none}, so that the consumer never decides
+ * by itself. A partition without a committed offset starts where {@code start-from} says (earliest or
+ * latest), and that position is committed at once, so that a restart before the first acknowledgement
+ * does not choose again (with latest, it would skip what arrived in between). A committed offset that is
+ * no longer in the log (retention removed it while the bridge was away) restarts at the earliest
+ * retained record with a WARN, never at the latest: a bridge down too long relays what is still there.
  *
  * <p>Errors while polling are logged and retried with backoff; the source never stops silently. Only
  * errors that cannot heal by waiting (authentication, authorization, invalid configuration) end the
@@ -59,18 +86,33 @@ public final class KafkaSource implements Source {
 
   /** Short, so that flags (stop, close) and the commit interval are honoured promptly while idle. */
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+  /** Shorter while paused: such a poll only keeps the member alive, and room should resume promptly. */
+  private static final Duration PAUSED_POLL_TIMEOUT = Duration.ofMillis(50);
   private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration SYNC_COMMIT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
-  /** How long close() lets a handler that still blocks return by itself before interrupting it. */
-  private static final Duration HANDLER_GRACE = Duration.ofSeconds(5);
+  /** The upper bound of the revocation wait; see the class comment. */
+  private static final Duration MAX_REVOCATION_WAIT = Duration.ofSeconds(10);
+  /** Kafka's default {@code max.poll.interval.ms}. */
+  private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+  /** How long close() lets the poll thread finish a poll or a revocation wait before interrupting it. */
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final String routeName;
   private final SourceConfig.Kafka config;
   private final Map<String, Object> consumerProperties;
+  private final Duration revocationWait;
   private final ClusterProbe probe;
   /** Trackers of the partitions currently assigned; only the poll thread reads or changes this map. */
   private final Map<TopicPartition, PartitionCommitTracker> trackers = new HashMap<>();
+  /**
+   * Partitions this source paused because the route had no room, and only those: they are resumed when
+   * room comes back. Partitions paused for {@link #stop} are never resumed. Poll thread only.
+   */
+  private final Set<TopicPartition> heldForRoom = new HashSet<>();
+  /** The route's last answer to hasRoom(), false while holding; poll thread only. */
+  private boolean holding;
 
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -89,14 +131,24 @@ public final class KafkaSource implements Source {
     this.config = config;
     Map<String, Object> props = new HashMap<>(cluster.properties());
     props.putAll(config.properties());
+    // The new group protocol (KIP-848) assigns on the broker, incrementally, and rejects this setting.
+    if (!props.containsKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG) && !usesBrokerAssignment(props)) {
+      props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    }
+    Object reset = props.get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+    if (reset != null && !"none".equals(String.valueOf(reset).trim().toLowerCase(Locale.ROOT))) {
+      log.warn("route {}: consumer property auto.offset.reset = {} is ignored; start-from decides where a group "
+          + "without committed offsets begins", routeName, reset);
+    }
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startFrom().name().toLowerCase(Locale.ROOT));
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bridge-" + routeName + "-source");
     this.consumerProperties = Map.copyOf(props);
+    this.revocationWait = revocationWait(props.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
     this.probe = new ClusterProbe("bridge-" + routeName + "-source", cluster.bootstrapServers(), props);
   }
 
@@ -121,7 +173,7 @@ public final class KafkaSource implements Source {
     return polling && probe.isReachable();
   }
 
-  /** Pauses every partition; the poll thread keeps polling so that heartbeats and commits of late acks go on. */
+  /** Pauses every partition for good; the poll thread keeps polling so that heartbeats and commits of late acks go on. */
   @Override
   public void stop() {
     stopRequested.set(true);
@@ -151,6 +203,25 @@ public final class KafkaSource implements Source {
     if (error != null) {
       listener.accept(error);
     }
+  }
+
+  /** The time a revocation waits for in-flight records: well below the group's patience with this member. */
+  static Duration revocationWait(Object maxPollIntervalMs) {
+    long interval = DEFAULT_MAX_POLL_INTERVAL_MS;
+    if (maxPollIntervalMs != null) {
+      try {
+        interval = Long.parseLong(String.valueOf(maxPollIntervalMs).trim());
+      } catch (NumberFormatException e) {
+        // The consumer rejects the setting itself and the source reports that as fatal.
+      }
+    }
+    Duration third = Duration.ofMillis(Math.max(interval, 0) / 3);
+    return third.compareTo(MAX_REVOCATION_WAIT) < 0 ? third : MAX_REVOCATION_WAIT;
+  }
+
+  private static boolean usesBrokerAssignment(Map<String, Object> props) {
+    Object protocol = props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    return protocol != null && "consumer".equalsIgnoreCase(String.valueOf(protocol).trim());
   }
 
   private void run(MessageHandler handler) {
@@ -186,18 +257,18 @@ public final class KafkaSource implements Source {
     Backoff.Attempts backoff = Backoff.RECONNECT.attempts();
     while (!closeRequested.get()) {
       try {
-        if (stopRequested.get()) {
-          consumer.pause(consumer.assignment());
-        }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+        boolean paused = holdOrResume(consumer, handler);
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(paused ? PAUSED_POLL_TIMEOUT : POLL_TIMEOUT);
         backoff.reset();
-        if (!deliver(records, handler)) {
-          return;
-        }
+        deliver(records, handler);
         if (System.nanoTime() - nextCommit >= 0) {
           commitAsync(consumer);
           nextCommit = System.nanoTime() + COMMIT_INTERVAL.toNanos();
         }
+      } catch (NoOffsetForPartitionException e) {
+        startWhereConfigured(consumer, e.partitions());
+      } catch (OffsetOutOfRangeException e) {
+        restartAtEarliest(consumer, e.offsetOutOfRangePartitions());
       } catch (KafkaException e) {
         if (cannotHeal(e)) {
           throw e;
@@ -211,22 +282,124 @@ public final class KafkaSource implements Source {
     }
   }
 
-  /** Hands records to the handler until stopped; false when interrupted while closing. */
-  private boolean deliver(ConsumerRecords<byte[], byte[]> records, MessageHandler handler) {
+  /**
+   * Pauses the assigned partitions while the route has no room or the source is stopping, and resumes
+   * those it paused for room once room is back. True while partitions are held.
+   */
+  private boolean holdOrResume(KafkaConsumer<byte[], byte[]> consumer, MessageHandler handler) {
+    if (stopRequested.get()) {
+      // Paused for stop: forgotten as held, so never resumed.
+      consumer.pause(consumer.assignment());
+      heldForRoom.clear();
+      return true;
+    }
+    holding = !handler.hasRoom();
+    if (holding) {
+      Set<TopicPartition> running = new HashSet<>(consumer.assignment());
+      running.removeAll(consumer.paused());
+      if (!running.isEmpty()) {
+        consumer.pause(running);
+        heldForRoom.addAll(running);
+        log.debug("route {}: no room, pausing {}", routeName, running);
+      }
+      return true;
+    }
+    if (!heldForRoom.isEmpty()) {
+      heldForRoom.retainAll(consumer.assignment());
+      consumer.resume(heldForRoom);
+      log.debug("route {}: room again, resuming {}", routeName, heldForRoom);
+      heldForRoom.clear();
+    }
+    return false;
+  }
+
+  /**
+   * Hands every record to the handler, whether or not it still has room: the consumer's position has
+   * moved past them. Only a stop ends the batch early; records not handed out are not registered, so the
+   * tracker never commits past them and they are delivered again later.
+   */
+  private void deliver(ConsumerRecords<byte[], byte[]> records, MessageHandler handler) {
     for (ConsumerRecord<byte[], byte[]> record : records) {
       if (stopRequested.get()) {
-        // Not handed out, so not registered: the tracker never commits past them.
-        return true;
+        return;
       }
       TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-      PartitionCommitTracker tracker = trackers.computeIfAbsent(partition, p -> new PartitionCommitTracker());
+      PartitionCommitTracker tracker = trackerFor(partition, record.offset());
       tracker.register(record.offset());
       BridgeMessage message = new BridgeMessage(record.value(), record.key(), KafkaHeaders.fromKafka(record.headers()),
           new SourcePosition.Kafka(record.topic(), record.partition(), record.offset(), record.timestamp()));
       handler.onMessage(ReceivedMessage.of(message, partition.toString(),
           new OffsetAcknowledgement(tracker, record.offset())));
     }
-    return true;
+  }
+
+  /**
+   * The partition's tracker; a new one when the offsets went back (the log was truncated and the source
+   * restarted at its earliest record), because no offset of the old run may be committed any more.
+   */
+  private PartitionCommitTracker trackerFor(TopicPartition partition, long offset) {
+    PartitionCommitTracker tracker = trackers.get(partition);
+    if (tracker != null && !tracker.follows(offset)) {
+      log.warn("route {}: partition {} went back to offset {}; records still in flight before it are revoked",
+          routeName, partition, offset);
+      tracker.revoke();
+      tracker = null;
+    }
+    if (tracker == null) {
+      tracker = new PartitionCommitTracker();
+      trackers.put(partition, tracker);
+    }
+    return tracker;
+  }
+
+  /** The group has no offset for these partitions: start-from decides, and the choice is committed. */
+  private void startWhereConfigured(KafkaConsumer<byte[], byte[]> consumer, Set<TopicPartition> partitions) {
+    Set<TopicPartition> assigned = new HashSet<>(partitions);
+    assigned.retainAll(consumer.assignment());
+    if (assigned.isEmpty()) {
+      return;
+    }
+    boolean earliest = config.startFrom() == SourceConfig.StartFrom.EARLIEST;
+    if (earliest) {
+      consumer.seekToBeginning(assigned);
+    } else {
+      consumer.seekToEnd(assigned);
+    }
+    log.info("route {}: group {} has no committed offset for {}; starting at the {} offset (start-from)",
+        routeName, config.groupId(), assigned, earliest ? "earliest" : "latest");
+    commitStartPositions(consumer, assigned);
+  }
+
+  /**
+   * Commits where start-from put these partitions, so that a restart before the first acknowledgement
+   * starts there again instead of choosing anew (with latest, that would skip what arrived meanwhile).
+   * Best effort: on failure the position still holds for this run.
+   */
+  private void commitStartPositions(KafkaConsumer<byte[], byte[]> consumer, Set<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    try {
+      for (TopicPartition partition : partitions) {
+        offsets.put(partition, new OffsetAndMetadata(consumer.position(partition, POSITION_TIMEOUT)));
+      }
+      consumer.commitSync(offsets, SYNC_COMMIT_TIMEOUT);
+    } catch (KafkaException e) {
+      log.warn("route {}: could not commit the start positions {}: {}", routeName, offsets, e.toString());
+    }
+  }
+
+  /**
+   * The committed (or current) offset is no longer in the log: retention removed it while the bridge was
+   * away or behind. Restart at the earliest retained record, never at the latest, so that what is still
+   * there is relayed; what retention removed is gone, and the WARN says where.
+   */
+  private void restartAtEarliest(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> outOfRange) {
+    Set<TopicPartition> assigned = new HashSet<>(outOfRange.keySet());
+    assigned.retainAll(consumer.assignment());
+    for (TopicPartition partition : assigned) {
+      log.warn("route {}: offset {} of partition {} is no longer in the log (removed by retention?); restarting at "
+          + "the earliest retained offset", routeName, outOfRange.get(partition), partition);
+    }
+    consumer.seekToBeginning(assigned);
   }
 
   private void commitAsync(KafkaConsumer<byte[], byte[]> consumer) {
@@ -275,11 +448,53 @@ public final class KafkaSource implements Source {
     return offsets;
   }
 
+  /**
+   * Waits, until one deadline, for the records handed out from these partitions to be acknowledged or
+   * abandoned. Not while closing: the route has already settled what it could before closing the source.
+   */
+  private void awaitSettled(Collection<TopicPartition> partitions) {
+    if (closeRequested.get()) {
+      return;
+    }
+    long deadline = System.nanoTime() + revocationWait.toNanos();
+    for (TopicPartition partition : partitions) {
+      PartitionCommitTracker tracker = trackers.get(partition);
+      try {
+        if (tracker != null && !tracker.awaitSettled(deadline)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        // close() interrupts a wait that outlasts its grace; the flag stays cleared so that the
+        // commit that follows can still run.
+        return;
+      }
+    }
+  }
+
+  /** These partitions are no longer ours: their unsettled records are revoked and their trackers forgotten. */
+  private void forget(Collection<TopicPartition> partitions, String why) {
+    int unsettled = 0;
+    for (TopicPartition partition : partitions) {
+      PartitionCommitTracker tracker = trackers.remove(partition);
+      if (tracker != null) {
+        unsettled += tracker.pending();
+        tracker.revoke();
+      }
+    }
+    heldForRoom.removeAll(partitions);
+    if (unsettled > 0) {
+      log.info("route {}: partitions {} {}; {} records in flight from them are revoked and come again from their "
+          + "next owner", routeName, partitions, why, unsettled);
+    }
+  }
+
   private void commitAndClose(KafkaConsumer<byte[], byte[]> consumer) {
-    // close() may have interrupted a blocked handler; the final commit must still be able to run.
+    // close() may have interrupted the poll thread; the final commit must still be able to run.
     Thread.interrupted();
     try {
       commitSync(consumer, trackers.keySet());
+      // Acks that arrive from now on are never committed: say so to the route, which then drops retries.
+      forget(Set.copyOf(trackers.keySet()), "are released on close");
       consumer.close(CloseOptions.timeout(CONSUMER_CLOSE_TIMEOUT));
     } catch (RuntimeException e) {
       log.warn("route {}: closing the Kafka consumer failed: {}", routeName, e.toString());
@@ -317,10 +532,10 @@ public final class KafkaSource implements Source {
 
   private void awaitPollThread(Thread thread) {
     try {
-      thread.join(HANDLER_GRACE.toMillis());
+      thread.join(CLOSE_GRACE.toMillis());
       if (thread.isAlive()) {
-        log.warn("route {}: handler still busy after {} s; interrupting the poll thread", routeName,
-            HANDLER_GRACE.toSeconds());
+        log.warn("route {}: Kafka poll thread still busy after {} s; interrupting it", routeName,
+            CLOSE_GRACE.toSeconds());
         thread.interrupt();
         thread.join(SYNC_COMMIT_TIMEOUT.plus(CONSUMER_CLOSE_TIMEOUT).toMillis());
       }
@@ -330,8 +545,8 @@ public final class KafkaSource implements Source {
   }
 
   /**
-   * Commits synchronously what was acknowledged in partitions taken away, then forgets them; when
-   * partitions arrive while the source is stopped, pauses them at once.
+   * Settles revoked partitions (wait, commit, revoke) and pauses partitions that arrive while the route
+   * has no room or the source is stopped. Runs on the poll thread, inside poll().
    */
   private final class CommittingRebalanceListener implements ConsumerRebalanceListener {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -342,20 +557,28 @@ public final class KafkaSource implements Source {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      awaitSettled(partitions);
       commitSync(consumer, partitions);
-      trackers.keySet().removeAll(partitions);
+      forget(partitions, "were revoked");
     }
 
     /** Lost partitions already belong to another member: committing for them would be refused. */
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      trackers.keySet().removeAll(partitions);
+      forget(partitions, "were lost (this member was evicted from the group)");
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       if (stopRequested.get()) {
         consumer.pause(partitions);
+      } else if (holding && !partitions.isEmpty()) {
+        // Records of these partitions may come in this very poll; the route asked for none.
+        consumer.pause(partitions);
+        heldForRoom.addAll(partitions);
       }
     }
   }
@@ -383,6 +606,12 @@ public final class KafkaSource implements Source {
       if (settled.compareAndSet(false, true)) {
         tracker.abandon(offset);
       }
+    }
+
+    /** True for a record not settled yet whose partition this member no longer owns. */
+    @Override
+    public boolean isRevoked() {
+      return !settled.get() && tracker.isRevoked();
     }
   }
 }

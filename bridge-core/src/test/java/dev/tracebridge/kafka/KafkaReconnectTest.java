@@ -7,6 +7,7 @@ import dev.tracebridge.config.KafkaClusterConfig;
 import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.message.MessageHeaders;
 import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.ReceivedMessage;
 import dev.tracebridge.testkit.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Endpoints started before their broker, and a broker that goes away and comes back on the same port. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KafkaReconnectTest {
 
   private static final String TOPIC = "reconnect-topic";
@@ -67,8 +71,21 @@ class KafkaReconnectTest {
     assertEquals("after-restart", new String(received.get(1).message().payload(), StandardCharsets.UTF_8));
   }
 
-  private void send(String payload) throws Exception {
-    sink.send(new OutboundMessage(TOPIC, null, payload.getBytes(StandardCharsets.UTF_8), MessageHeaders.empty(), null))
-        .get(30, TimeUnit.SECONDS);
+  /**
+   * Sends as the route does: a transient failure (with the sink's 1 s max.block.ms, the metadata of a
+   * topic that does not exist yet, or of a broker still reconnecting) is tried again, anything else fails.
+   */
+  private void send(String payload) {
+    OutboundMessage message =
+        new OutboundMessage(TOPIC, null, payload.getBytes(StandardCharsets.UTF_8), MessageHeaders.empty(), null);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      try {
+        sink.send(message).get(30, TimeUnit.SECONDS);
+        return true;
+      } catch (ExecutionException e) {
+        assertEquals(ErrorClass.TRANSIENT, sink.classify(e), () -> "only transient failures are retried: " + e);
+        return false;
+      }
+    });
   }
 }

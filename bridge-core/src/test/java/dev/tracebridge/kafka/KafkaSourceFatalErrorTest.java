@@ -11,11 +11,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** An error that waiting cannot fix ends the source and reaches the route, instead of a silent stop. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KafkaSourceFatalErrorTest {
 
   @Test

@@ -16,6 +16,7 @@ import dev.tracebridge.message.MessageHeaders;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.message.SourcePosition;
+import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.ReceivedMessage;
 import dev.tracebridge.testkit.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +42,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Sink and source against one real broker: what goes in comes out, in order, and offsets follow acks. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KafkaSourceSinkTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -217,7 +220,8 @@ class KafkaSourceSinkTest {
 
   @Test
   void sendFailuresCompleteTheFutureInsteadOfThrowing() {
-    KafkaSink sink = new KafkaSink(unique("sink"), Map.of("max.request.size", "1024"), cluster);
+    // The size check comes after the topic's metadata, which may take longer than the 1 s default here.
+    KafkaSink sink = new KafkaSink(unique("sink"), Map.of("max.request.size", "1024", "max.block.ms", "30000"), cluster);
     toClose.add(sink);
     OutboundMessage tooLarge = new OutboundMessage(unique("large"), null, new byte[4096], MessageHeaders.empty(), null);
 
@@ -226,6 +230,7 @@ class KafkaSourceSinkTest {
     sink.start();
     ExecutionException rejected = assertThrows(ExecutionException.class, () -> sink.send(tooLarge).get(30, TimeUnit.SECONDS));
     assertInstanceOf(RecordTooLargeException.class, rejected.getCause());
+    assertEquals(ErrorClass.MESSAGE, sink.classify(rejected), "too large is the message's fault");
   }
 
   private record CollectingSource(KafkaSource source, List<ReceivedMessage> received) {
@@ -241,8 +246,13 @@ class KafkaSourceSinkTest {
     return new CollectingSource(source, received);
   }
 
+  /**
+   * A sink that writes test data: it may wait for metadata as long as Kafka's default allows, so that a
+   * slow first metadata fetch on a loaded machine does not fail the fixture (the bridge's own 1 s default
+   * is the route's business, tested elsewhere).
+   */
   private KafkaSink startSink() {
-    KafkaSink sink = new KafkaSink(unique("sink"), Map.of(), cluster);
+    KafkaSink sink = new KafkaSink(unique("sink"), Map.of("max.block.ms", "30000"), cluster);
     toClose.add(sink);
     sink.start();
     return sink;

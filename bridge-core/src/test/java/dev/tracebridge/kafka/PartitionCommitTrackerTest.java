@@ -1,11 +1,18 @@
 package dev.tracebridge.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class PartitionCommitTrackerTest {
 
   private final PartitionCommitTracker tracker = new PartitionCommitTracker();
@@ -79,5 +86,45 @@ class PartitionCommitTrackerTest {
   void rejectsOffsetsOutOfOrder() {
     register(3);
     assertThrows(IllegalArgumentException.class, () -> tracker.register(3));
+  }
+
+  @Test
+  void aRevokedTrackerCommitsNothingMoreAndIgnoresLateAcks() {
+    register(0, 1, 2);
+    tracker.ack(0);
+    tracker.revoke();
+    assertEquals(OptionalLong.empty(), tracker.pendingCommit(), "even what was acked before is left to the new owner");
+    tracker.ack(1);
+    tracker.ack(2);
+    assertEquals(OptionalLong.empty(), tracker.pendingCommit());
+    assertTrue(tracker.isRevoked());
+  }
+
+  @Test
+  void awaitSettledReturnsOnceEveryHandedOutRecordIsAckedOrAbandoned() throws Exception {
+    register(0, 1, 2);
+    tracker.ack(1);
+    assertEquals(2, tracker.pending());
+    assertFalse(tracker.awaitSettled(System.nanoTime()), "a deadline already passed does not wait");
+
+    CompletableFuture<Boolean> settled = CompletableFuture.supplyAsync(() -> {
+      try {
+        return tracker.awaitSettled(System.nanoTime() + Duration.ofSeconds(20).toNanos());
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    tracker.abandon(0);
+    tracker.ack(2);
+    assertTrue(settled.get(20, TimeUnit.SECONDS));
+    assertEquals(0, tracker.pending());
+  }
+
+  @Test
+  void followsTellsWhetherAnOffsetComesAfterTheLastOne() {
+    register(7);
+    assertTrue(tracker.follows(8));
+    assertFalse(tracker.follows(7));
+    assertFalse(tracker.follows(2));
   }
 }
