@@ -250,6 +250,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     lane.waiting.add(d);
     lane.held = true;
     if (outage && !lane.heldForOutage) {
+      lastError = "retrying " + destinationDescription + ": " + cause;
       lane.heldForOutage = true;
       lanesHeldForOutage++;
       outageChanged();
@@ -348,6 +349,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     switch (deadLetterSink.orElseThrow().classify(dlqError)) {
       case TRANSIENT -> {
         if (!d.inDeadLetterOutage) {
+          lastError = "retrying the dead letter: " + dlqError;
           d.inDeadLetterOutage = true;
           deadLettersInOutage++;
           outageChanged();

@@ -202,8 +202,16 @@ class NatsReliabilityTest {
       sink.start();
       await().atMost(Duration.ofSeconds(10)).until(sink::isConnected);
       Map<Integer, CompletableFuture<SendReceipt>> sent = new ConcurrentHashMap<>();
+      // The witness is a stream; a restarted server takes a moment to load it, and a core publish it reads
+      // meanwhile is confirmed by a flush yet stored nowhere. So the publisher stops sending new messages
+      // just before the restart (what it already wrote is still unflushed when the server dies: the case
+      // under test) and goes on once the stream answers again.
+      java.util.concurrent.atomic.AtomicBoolean witnessReady = new java.util.concurrent.atomic.AtomicBoolean(true);
       Thread publisher = new Thread(() -> {
         for (int i = 0; i < 20_000 && !Thread.currentThread().isInterrupted(); i++) {
+          while (!witnessReady.get()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+          }
           sent.put(i, sink.send(new OutboundMessage("capture.x", null, bytes("" + i), MessageHeaders.empty(), null)));
           if (i % 100 == 0) {
             Thread.yield();
@@ -212,7 +220,14 @@ class NatsReliabilityTest {
       });
       publisher.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() > 2_000);
+      witnessReady.set(false);
       restarting.restart();
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        try (Connection c = Nats.connect(restarting.url())) {
+          return c.jetStreamManagement().getStreamInfo("CAPTURE") != null;
+        }
+      });
+      witnessReady.set(true);
       publisher.join(60_000);
       sink.flush(Duration.ofSeconds(20));
       await().atMost(Duration.ofSeconds(20)).until(() -> sent.values().stream().allMatch(CompletableFuture::isDone));

@@ -95,6 +95,7 @@ class RouteRunnerTest {
     source.offer("b", 200);
     await().atMost(WAIT).until(() -> route.state() == RouteState.RETRYING);
     await().atMost(WAIT).until(() -> source.pauses.get() > 0 && !route.hasRoom());
+    assertTrue(route.lastError().orElseThrow().contains("TRANSIENT failure"), "/routes says why it is not ready");
     // an outage lasting many times max-attempts of backoff rounds must still not dead-letter anything
     await().atMost(WAIT).until(() -> route.metrics().retriedCount() > 20);
     down.set(false);

@@ -347,13 +347,14 @@ class BridgeRelayTest {
         retrying {
           from.kafka { topics = ["%s"] }
           to.jetstream { subject = "%s.in" }
-          retry { max-attempts = 1000, initial-backoff = 50ms, max-backoff = 200ms }
+          retry { max-attempts = 1, initial-backoff = 50ms, max-backoff = 200ms }
         }
         """.formatted(topic, stream));
     awaitRunning(bridge);
     TestClients.produce(kafka.bootstrapServers(), List.of(record(topic, null, "later".getBytes(UTF_8),
         List.of(Header.ofString("traceparent", TRACEPARENT)))));
-    // No stream captures the subject yet: JetStream refuses the publish, and the bridge tries again.
+    // No stream captures the subject yet: JetStream answers "no responders", a transient error that is
+    // retried for as long as it lasts (max-attempts = 1 does not apply) and never dead-letters.
     await().atMost(Duration.ofSeconds(30)).until(() -> bridge.route("retrying").orElseThrow().metrics().retriedCount() >= 3);
     JetStreamManagement jsm = natsClient.jetStreamManagement();
     jsm.addStream(StreamConfiguration.builder().name(stream).subjects(stream + ".>").build());
@@ -373,28 +374,33 @@ class BridgeRelayTest {
   }
 
   @Test
-  void afterTheLastAttemptTheMessageIsDeadLetteredWithItsAttempts() throws Exception {
-    String topic = unique("exhaust");
-    String dlq = unique("exhaust-dlq");
+  void aMessageTheDestinationRefusesIsDeadLetteredAtOnceWithItsReason() throws Exception {
+    String topic = unique("refused");
+    String dlq = unique("refused-dlq");
+    String stream = unique("SMALL").replace('-', '_');
     kafka.createTopic(topic, 1);
     kafka.createTopic(dlq, 1);
+    // the stream takes messages of at most 64 bytes: a bigger one is that message's fault, not an outage
+    natsClient.jetStreamManagement().addStream(StreamConfiguration.builder().name(stream).subjects(stream + ".>")
+        .maximumMessageSize(64).build());
     Bridge bridge = start("""
-        exhausting {
+        refusing {
           from.kafka { topics = ["%s"] }
-          to.jetstream { subject = "nostream.%s" }
+          to.jetstream { subject = "%s.in" }
+          provenance-headers = false
           retry { max-attempts = 3, initial-backoff = 50ms, max-backoff = 100ms }
           dead-letter.kafka { topic = "%s" }
         }
-        """.formatted(topic, topic, dlq));
+        """.formatted(topic, stream, dlq));
     awaitRunning(bridge);
-    TestClients.produce(kafka.bootstrapServers(), List.of(record(topic, "k".getBytes(UTF_8), "p".getBytes(UTF_8), List.of())));
+    TestClients.produce(kafka.bootstrapServers(), List.of(record(topic, "k".getBytes(UTF_8), new byte[200], List.of())));
 
     ConsumerRecord<byte[], byte[]> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 1).get(0);
     MessageHeaders h = headersOf(dead);
-    assertEquals("3", h.firstString("bridge-dlq-attempts").orElseThrow());
+    assertEquals("1", h.firstString("bridge-dlq-attempts").orElseThrow(), "a message error is not retried");
     assertFalse(h.firstString("bridge-dlq-reason").orElseThrow().isBlank());
     assertArrayEquals("k".getBytes(UTF_8), dead.key());
-    assertEquals(2, bridge.route("exhausting").orElseThrow().metrics().retriedCount());
+    assertEquals(0, bridge.route("refusing").orElseThrow().metrics().retriedCount());
   }
 
   @Test
