@@ -144,6 +144,8 @@ public final class NatsServers implements AutoCloseable {
           .processCheckWait(50L)
           .connectValidateInitialDelay(20L)
           .connectValidateSubsequentDelay(50L)
+          // ...but on a loaded 2-core CI machine JetStream may take a few seconds to listen: keep asking
+          .connectValidateTries(200)
           .build();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start nats-server on port " + port, e);
