@@ -1,6 +1,7 @@
 package dev.tracebridge.cli;
 
 import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.LogConfig;
 import dev.tracebridge.runtime.Bridge;
 import dev.tracebridge.tracing.Telemetry;
 import java.util.Optional;
@@ -11,10 +12,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Runs every route until SIGTERM or SIGINT, then drains and exits 0.")
+    description = "Runs every route until SIGTERM or SIGINT, then drains and exits 0.",
+    footerHeading = "%nLogs:%n",
+    footer = {
+        "Logs go to standard output: text, or one JSON object a line (--log-format json).",
+        "The format: --log-format, else BRIDGE_LOG_FORMAT (text|json), else bridge.log.format.",
+        "Levels per logger: BRIDGE_LOG_LEVELS, for example",
+        "  BRIDGE_LOG_LEVELS=org.apache.kafka=WARN,dev.tracebridge=DEBUG",
+        "over bridge.log.levels { }; 'root' names all other loggers."})
 final class RunCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
@@ -23,12 +35,24 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   ConfigFileOption config;
 
+  @Option(names = "--log-format", paramLabel = "text|json",
+      description = "text (default) or json: one JSON object a line. Overrides BRIDGE_LOG_FORMAT and bridge.log.format.")
+  String logFormat;
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
+    Optional<LogConfig.Format> format = Optional.ofNullable(logFormat).map(f -> LogConfig.Format.parse(f)
+        .orElseThrow(() -> usageError("--log-format: expected text or json, found '" + f + "'")));
+    // What is logged before the file is read already follows the command line and the environment.
+    Logging.apply(logSettings(LogConfig.DEFAULT, format));
     Optional<BridgeConfig> loaded = config.load(System.err);
     if (loaded.isEmpty()) {
       return CANNOT_GO_ON;
     }
+    Logging.apply(logSettings(loaded.get().log(), format));
     CountDownLatch stop = new CountDownLatch(1);
     AtomicInteger signals = new AtomicInteger();
     // Handle the signals ourselves instead of in a shutdown hook: the JVM would then exit with
@@ -52,5 +76,18 @@ final class RunCommand implements Callable<Integer> {
       bridge.close();
     }
     return 0;
+  }
+
+  /** The file's settings under the command line's and the environment's; a variable that cannot be read is a usage error. */
+  private LogConfig logSettings(LogConfig file, Optional<LogConfig.Format> commandLine) {
+    try {
+      return file.resolve(commandLine, System.getenv());
+    } catch (IllegalArgumentException e) {
+      throw usageError(e.getMessage());
+    }
+  }
+
+  private ParameterException usageError(String message) {
+    return new ParameterException(spec.commandLine(), message);
   }
 }

@@ -4,10 +4,11 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * A minimal streaming JSON writer (RFC 8259) for the admin endpoints; the bridge carries no JSON library.
+ * A minimal streaming JSON writer (RFC 8259) for the admin endpoints and the JSON log lines; the bridge
+ * carries no JSON library.
  * It puts the commas and colons itself, so callers only say what comes next. Not thread-safe, one per response.
  */
-final class JsonWriter {
+public final class JsonWriter {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -21,23 +22,23 @@ final class JsonWriter {
     EMPTY_OBJECT, OBJECT, EMPTY_ARRAY, ARRAY
   }
 
-  JsonWriter beginObject() {
+  public JsonWriter beginObject() {
     return open('{', Scope.EMPTY_OBJECT);
   }
 
-  JsonWriter endObject() {
+  public JsonWriter endObject() {
     return close('}', Scope.EMPTY_OBJECT, Scope.OBJECT);
   }
 
-  JsonWriter beginArray() {
+  public JsonWriter beginArray() {
     return open('[', Scope.EMPTY_ARRAY);
   }
 
-  JsonWriter endArray() {
+  public JsonWriter endArray() {
     return close(']', Scope.EMPTY_ARRAY, Scope.ARRAY);
   }
 
-  JsonWriter name(String name) {
+  public JsonWriter name(String name) {
     Scope scope = scopes.peek();
     if (afterName || (scope != Scope.EMPTY_OBJECT && scope != Scope.OBJECT)) {
       throw new IllegalStateException("a name belongs directly inside an object");
@@ -50,7 +51,7 @@ final class JsonWriter {
   }
 
   /** Writes the string, or {@code null} when it is null. */
-  JsonWriter value(String value) {
+  public JsonWriter value(String value) {
     if (value == null) {
       return nullValue();
     }
@@ -59,19 +60,19 @@ final class JsonWriter {
     return this;
   }
 
-  JsonWriter value(long value) {
+  public JsonWriter value(long value) {
     beforeValue();
     out.append(value);
     return this;
   }
 
-  JsonWriter value(boolean value) {
+  public JsonWriter value(boolean value) {
     beforeValue();
     out.append(value);
     return this;
   }
 
-  JsonWriter nullValue() {
+  public JsonWriter nullValue() {
     beforeValue();
     out.append("null");
     return this;

@@ -15,6 +15,9 @@ import java.util.Objects;
  * <p>{@code shutdownTimeout} ({@code bridge.shutdown-timeout}) is the one deadline by which every route
  * has drained after SIGTERM: routes drain at once, not one after another, so that the whole stop fits in
  * Kubernetes' 30 s grace period.
+ *
+ * <p>{@code log} ({@code bridge.log}) is the file's word on logging; the command line and the
+ * environment win over it ({@link LogConfig#resolve}).
  */
 public record BridgeConfig(
     String serviceName,
@@ -24,7 +27,8 @@ public record BridgeConfig(
     KafkaClusterConfig kafka,
     NatsClusterConfig nats,
     Map<String, String> otelProperties,
-    List<RouteConfig> routes) {
+    List<RouteConfig> routes,
+    LogConfig log) {
 
   /** 25 s: below Kubernetes' default grace period of 30 s, which ends in SIGKILL. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
@@ -40,6 +44,13 @@ public record BridgeConfig(
     Objects.requireNonNull(nats);
     otelProperties = Map.copyOf(otelProperties);
     routes = List.copyOf(routes);
+    Objects.requireNonNull(log);
+  }
+
+  /** A configuration that leaves logging to the command line and the environment. */
+  public BridgeConfig(String serviceName, Duration shutdownTimeout, AdminConfig admin, TracingConfig tracing,
+      KafkaClusterConfig kafka, NatsClusterConfig nats, Map<String, String> otelProperties, List<RouteConfig> routes) {
+    this(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otelProperties, routes, LogConfig.DEFAULT);
   }
 
   /** A configuration with the default shutdown timeout, for code (tests, tools) that builds one without a file. */

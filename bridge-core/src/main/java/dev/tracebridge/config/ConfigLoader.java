@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,6 +39,11 @@ import java.util.regex.Pattern;
  *   tracing {
  *     propagation = continue            # continue | passthrough
  *     consumer-parent = parent          # parent | link
+ *   }
+ *   log {
+ *     format = text                     # text | json; --log-format and BRIDGE_LOG_FORMAT win
+ *     levels { "org.apache.kafka" = WARN, root = INFO }   # per logger (root: all others);
+ *                                       # TRACE, DEBUG, INFO, WARN, ERROR or OFF; BRIDGE_LOG_LEVELS wins
  *   }
  *   otel { }                            # OpenTelemetry SDK defaults, flattened and prefixed with "otel.":
  *                                       # exporter.otlp.endpoint = "http://c:4318" gives otel.exporter.otlp.endpoint;
@@ -183,6 +189,7 @@ public final class ConfigLoader {
     Duration shutdownTimeout = node.duration("shutdown-timeout", BridgeConfig.DEFAULT_SHUTDOWN_TIMEOUT);
     AdminConfig admin = admin(node.objectOrEmpty("admin"));
     TracingConfig tracing = RouteReader.tracing(node.objectOrEmpty("tracing"), TracingConfig.DEFAULT);
+    LogConfig log = log(node.objectOrEmpty("log"));
     Map<String, String> otel = node.properties("otel", "otel.");
     KafkaClusterConfig kafka = kafka(node.objectOrEmpty("kafka"));
     NatsClusterConfig nats = nats(node.objectOrEmpty("nats"));
@@ -198,7 +205,22 @@ public final class ConfigLoader {
       node.problem("shutdown-timeout", "must be greater than 0");
       shutdownTimeout = BridgeConfig.DEFAULT_SHUTDOWN_TIMEOUT;
     }
-    return new BridgeConfig(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otel, routes);
+    return new BridgeConfig(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otel, routes, log);
+  }
+
+  /** {@code levels} is read as {@code properties} are, so a logger may be quoted or written as a path. */
+  private static LogConfig log(ConfigNode node) {
+    boolean formatWritten = node.has("format");
+    LogConfig.Format chosen = node.choice("format", LogConfig.Format.TEXT);
+    Optional<LogConfig.Format> format = formatWritten ? Optional.of(chosen) : Optional.empty();
+    Map<String, String> written = node.properties("levels", "");
+    node.rejectUnknownKeys();
+    Map<String, String> levels = new TreeMap<>();
+    written.forEach((logger, value) -> LogConfig.level(value).ifPresentOrElse(
+        level -> levels.put(logger, level),
+        () -> node.problem("levels", "logger '" + logger + "': expected one of "
+            + String.join(", ", LogConfig.LEVEL_NAMES) + ", found '" + value + "'")));
+    return new LogConfig(format, levels);
   }
 
   private static AdminConfig admin(ConfigNode node) {

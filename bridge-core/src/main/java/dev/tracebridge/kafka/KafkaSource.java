@@ -2,6 +2,8 @@ package dev.tracebridge.kafka;
 
 import dev.tracebridge.config.KafkaClusterConfig;
 import dev.tracebridge.config.SourceConfig;
+import dev.tracebridge.logging.MessageLogContext;
+import dev.tracebridge.logging.RateLimitedLog;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.SourcePosition;
 import dev.tracebridge.route.Acknowledgement;
@@ -100,6 +102,9 @@ public final class KafkaSource implements Source {
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final String routeName;
+  /** A broker outage fails every poll and commit until it ends: one line per 10 s each, with a count. */
+  private final RateLimitedLog pollWarnings = new RateLimitedLog(log);
+  private final RateLimitedLog commitWarnings = new RateLimitedLog(log);
   private final SourceConfig.Kafka config;
   private final Map<String, Object> consumerProperties;
   private final Duration revocationWait;
@@ -161,7 +166,8 @@ public final class KafkaSource implements Source {
       return;
     }
     probe.start();
-    Thread thread = new Thread(() -> run(handler), "bridge-" + routeName + "-kafka-poll");
+    Thread thread = new Thread(MessageLogContext.forRoute(routeName, () -> run(handler)),
+        "bridge-" + routeName + "-kafka-poll");
     polling = true;
     pollThread = thread;
     thread.start();
@@ -274,7 +280,8 @@ public final class KafkaSource implements Source {
           throw e;
         }
         Duration delay = backoff.next();
-        log.warn("route {}: Kafka poll failed, retrying in {} ms: {}", routeName, delay.toMillis(), e.toString());
+        pollWarnings.warn("route {}: Kafka poll failed, retrying in {} ms: {}", routeName, delay.toMillis(),
+            e.toString());
         if (!waitUnlessClosing(delay)) {
           return;
         }
@@ -412,7 +419,7 @@ public final class KafkaSource implements Source {
       if (error == null) {
         committed.forEach((partition, offset) -> committing.get(partition).committed(offset.offset()));
       } else {
-        log.warn("route {}: asynchronous commit failed, will retry: {}", routeName, error.toString());
+        commitWarnings.warn("route {}: asynchronous commit failed, will retry: {}", routeName, error.toString());
       }
     });
   }

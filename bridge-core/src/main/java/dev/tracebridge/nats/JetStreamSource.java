@@ -2,6 +2,7 @@ package dev.tracebridge.nats;
 
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
+import dev.tracebridge.logging.MessageLogContext;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.SourcePosition;
 import dev.tracebridge.route.Acknowledgement;
@@ -101,7 +102,8 @@ public final class JetStreamSource implements Source {
   @Override
   public void start(MessageHandler handler) {
     connector.start(connection -> {
-      Thread t = new Thread(() -> consumeLoop(handler), "jetstream-" + routeName);
+      Thread t = new Thread(MessageLogContext.forRoute(routeName, () -> consumeLoop(handler)),
+          "jetstream-" + routeName);
       t.setDaemon(true);
       consumeThread = t;
       if (!stopped) {

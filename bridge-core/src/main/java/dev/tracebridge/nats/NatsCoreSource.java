@@ -3,6 +3,7 @@ package dev.tracebridge.nats;
 import dev.tracebridge.config.InFlightConfig;
 import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.config.SourceConfig;
+import dev.tracebridge.logging.MessageLogContext;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.SourcePosition;
 import dev.tracebridge.route.Acknowledgement;
@@ -88,7 +89,8 @@ public final class NatsCoreSource implements Source {
   @Override
   public void start(MessageHandler handler) {
     connector.start(connection -> {
-      Thread t = new Thread(() -> consumeLoop(connection, handler), "nats-" + routeName);
+      Thread t = new Thread(MessageLogContext.forRoute(routeName, () -> consumeLoop(connection, handler)),
+          "nats-" + routeName);
       t.setDaemon(true);
       consumeThread = t;
       if (!stopped) {

@@ -2,6 +2,8 @@ package dev.tracebridge.route;
 
 import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.config.SinkConfig;
+import dev.tracebridge.logging.MessageLogContext;
+import dev.tracebridge.logging.RateLimitedLog;
 import dev.tracebridge.mapping.MappingException;
 import dev.tracebridge.mapping.MessageMapper;
 import dev.tracebridge.message.OutboundMessage;
@@ -53,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * it is delivered again after a restart: nothing is dropped. A shutdown stops the source, waits for the
  * window to empty ({@link #awaitDrained}), gives up on the rest ({@link #giveUp}) and closes the
  * endpoints ({@link #close}).
+ *
+ * <h2>Logs</h2>
+ * The route's thread logs with the MDC key {@code route} set, and {@code trace_id}/{@code span_id} of the
+ * message it is handling ({@link MessageLogContext}). Nothing is logged per message at INFO; the warning
+ * for a dead-lettered message is written at most every 10 s per route, with a count of the others.
  */
 public final class RouteRunner implements RouteView, MessageHandler {
 
@@ -74,6 +81,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final RouteMetrics metrics = new RouteMetrics();
   private final String sourceDescription;
   private final String destinationDescription;
+  private final RateLimitedLog deadLetterWarnings = new RateLimitedLog(log);
 
   // Route-thread state.
   private final Map<String, Lane> lanes = new HashMap<>();
@@ -103,10 +111,15 @@ public final class RouteRunner implements RouteView, MessageHandler {
     this.sourceDescription = RouteDescriptions.source(config.from());
     this.destinationDescription = RouteDescriptions.sink(config.to());
     this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, "bridge-route-" + config.name());
+      Thread thread = new Thread(MessageLogContext.forRoute(config.name(), runnable), "bridge-route-" + config.name());
       thread.setDaemon(true);
       return thread;
-    });
+    }) {
+      @Override
+      protected void afterExecute(Runnable task, Throwable error) {
+        MessageLogContext.leave(); // each task sets the ids of the message it turns to
+      }
+    };
     loop.setRemoveOnCancelPolicy(true);
     // at close, pending backoff timers are dropped: giveUp() abandons the messages they were for
     loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -165,6 +178,10 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   private void admit(ReceivedMessage received) {
     Delivery d = new Delivery(received, tracer.startProcess(received.message()), nextSequence++);
+    MessageLogContext.enter(d.span.processContext());
+    if (log.isDebugEnabled()) {
+      log.debug("route {}: received {}", config.name(), d.message().position().uri());
+    }
     if (givingUp) {
       abandon(d, null);
       return;
@@ -184,6 +201,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   /** Maps and sends one message; false when nothing went out (revoked, unmappable, giving up). */
   private boolean send(Lane lane, Delivery d) {
+    MessageLogContext.enter(d.span.processContext());
     if (givingUp || d.isRevoked()) {
       abandon(d, null);
       return false;
@@ -202,6 +220,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   private void sent(Lane lane, Delivery d, SendReceipt receipt, Throwable error) {
+    MessageLogContext.enter(d.span.processContext());
     lane.inFlight--;
     boolean wasProbe = lane.probe == d;
     if (wasProbe) {
@@ -209,6 +228,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     }
     if (error == null) {
       d.span.sendConfirmed(receipt);
+      log.debug("route {}: delivered {} to {}", config.name(), d.message().position().uri(), destinationDescription);
       if (wasProbe) {
         reopen(lane);
       }
@@ -304,6 +324,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   private void deadLetter(Delivery d, Throwable cause) {
+    MessageLogContext.enter(d.span.processContext());
     if (deadLetterSink.isEmpty()) {
       routeFailed(d, cause);
       return;
@@ -322,14 +343,15 @@ public final class RouteRunner implements RouteView, MessageHandler {
       return;
     }
     if (d.deadLetterTransientFailures == 0 && d.deadLetterUnknownFailures == 0) {
-      log.warn("route {}: dead-lettering message from {}: {}", config.name(), d.message().position().uri(),
-          cause.toString());
+      deadLetterWarnings.warn("route {}: dead-lettering message from {}: {}", config.name(),
+          d.message().position().uri(), cause.toString());
     }
     sendAsync(deadLetterSink.get(), out)
         .whenComplete((receipt, error) -> onLoop(() -> deadLetterSent(d, cause, receipt, error)));
   }
 
   private void deadLetterSent(Delivery d, Throwable cause, SendReceipt receipt, Throwable error) {
+    MessageLogContext.enter(d.span.processContext());
     if (error == null) {
       d.span.sendConfirmed(receipt);
       leaveDeadLetterOutage(d);
@@ -417,6 +439,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   /** Stops the route on a message that could not be delivered: it stays unacknowledged, never dropped. */
   private void routeFailed(Delivery d, Throwable error) {
+    MessageLogContext.enter(d.span.processContext());
     metrics.failed();
     lastError = d.message().position().uri() + ": " + error;
     if (state.getAndSet(RouteState.FAILED) != RouteState.FAILED) {

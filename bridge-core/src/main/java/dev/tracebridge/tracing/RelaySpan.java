@@ -72,6 +72,11 @@ public final class RelaySpan {
     fail(attempt.span(), error);
   }
 
+  /** The CONSUMER span's context: the trace and span ids that the log lines about this message carry. */
+  public SpanContext processContext() {
+    return process.getSpanContext();
+  }
+
   /** Ends the CONSUMER span with status unset (OK): a retry that later succeeded is not an error. */
   public void end() {
     process.end();

@@ -38,6 +38,7 @@ class ConfigLoaderTest {
     assertEquals(new TracingConfig(TracingConfig.Propagation.CONTINUE, TracingConfig.ConsumerParent.PARENT),
         config.tracing());
     assertEquals(Map.of(), config.otelProperties());
+    assertEquals(LogConfig.DEFAULT, config.log());
     assertEquals(new KafkaClusterConfig("127.0.0.1:9092", Map.of()), config.kafka());
     assertEquals(NatsClusterConfig.of(List.of("nats://127.0.0.1:4222")), config.nats());
 
@@ -62,6 +63,7 @@ class ConfigLoaderTest {
           admin { enabled = false, host = "127.0.0.1", port = 0 }
           tracing { propagation = passthrough, consumer-parent = link }
           otel { exporter.otlp.endpoint = "http://c:4318", "service.version" = "1.2" }
+          log { format = json, levels { "org.apache.kafka" = WARN, dev.tracebridge = debug, root = info } }
           kafka { bootstrap-servers = "k1:9092,k2:9092", properties { security.protocol = SASL_SSL } }
           nats {
             servers = ["nats://n1:4222", "nats://n2:4222"]
@@ -122,7 +124,9 @@ class ConfigLoaderTest {
             Optional.of(new NatsClusterConfig.TlsConfig(Optional.of(Path.of("/k.p12")),
                 Optional.of(new Secret("kp")), Optional.of(Path.of("/t.p12")), Optional.of(new Secret("tp")), true))),
         Map.of("otel.exporter.otlp.endpoint", "http://c:4318", "otel.service.version", "1.2"),
-        List.of(a, b, c));
+        List.of(a, b, c),
+        new LogConfig(Optional.of(LogConfig.Format.JSON),
+            Map.of("org.apache.kafka", "WARN", "dev.tracebridge", "DEBUG", "root", "INFO")));
     assertEquals(expected, config);
   }
 
@@ -311,7 +315,7 @@ class ConfigLoaderTest {
         "many.conf:24: bridge.routes.empty.from: missing (required)",
         "many.conf:25: bridge.routes.empty.to.jetstream.subject: missing (required)",
         "many.conf:28: bridge.colour: unknown key 'colour'; known keys: service-name, shutdown-timeout, admin, tracing,"
-            + " otel, kafka, nats, routes");
+            + " log, otel, kafka, nats, routes");
   }
 
   @Test
@@ -341,6 +345,16 @@ class ConfigLoaderTest {
         "types.conf:9: bridge.routes.r.to.nats: expected an object, found a string",
         "types.conf:10: bridge.routes.r.retry.initial-backoff: expected a duration such as 200ms, 30s or 5m, found a string",
         "types.conf:11: bridge.routes.r.provenance-headers: expected a boolean (true or false), found a number");
+  }
+
+  @Test
+  void logFormatAndLevelsAreChecked() {
+    assertProblems("bridge {\n  log {\n    format = xml\n    levels { \"org.apache.kafka\" = LOUD }\n"
+            + "    level = WARN\n  }\n" + MINIMAL_ROUTES + "}",
+        "log.conf:3: bridge.log.format: expected one of text, json, found 'xml'",
+        "log.conf:4: bridge.log.levels: logger 'org.apache.kafka': expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF,"
+            + " found 'LOUD'",
+        "log.conf:5: bridge.log.level: unknown key 'level' (did you mean 'levels'?); known keys: format, levels");
   }
 
   @Test
