@@ -26,7 +26,7 @@ public final class JetStreamChecker implements Checker {
     this.subjectFilter = subjectFilter;
     this.run = run;
     this.connection = Nats.connect(new Options.Builder().server(url).maxReconnects(-1)
-        .reconnectWait(Duration.ofMillis(200)).build());
+        .reconnectWait(Duration.ofMillis(200)).errorListener(new QuietErrorListener()).build());
   }
 
   @Override

@@ -20,7 +20,7 @@ public final class NatsChecker implements Checker {
 
   public NatsChecker(String url, String subject, String run) throws Exception {
     this.connection = Nats.connect(new Options.Builder().server(url).maxReconnects(-1)
-        .reconnectWait(Duration.ofMillis(200)).build());
+        .reconnectWait(Duration.ofMillis(200)).errorListener(new QuietErrorListener()).build());
     Dispatcher dispatcher = connection.createDispatcher(msg -> {
       received.incrementAndGet();
       Stamp stamp = Stamp.parse(msg.getData(), run);

@@ -37,7 +37,7 @@ public final class NatsDriver implements AutoCloseable {
     this.payloadBytes = payloadBytes;
     this.jetStream = jetStream;
     this.connection = Nats.connect(new Options.Builder().server(url).maxReconnects(-1)
-        .reconnectWait(Duration.ofMillis(200)).build());
+        .reconnectWait(Duration.ofMillis(200)).errorListener(new QuietErrorListener()).build());
   }
 
   /** A driver publishing into JetStream (the stream must cover {@code <prefix>.>}). */

@@ -277,7 +277,7 @@ public final class Scenarios {
       Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle());
       boolean ready = FaultLab.allReady(List.of(a, b), Duration.ofSeconds(30));
       return FaultResult.of("2 instances, 1 NATS queue group → JetStream", driver.sent(), read[0], read[1], null,
-          ready, "both subscribed before the first publish: expected 0 lost");
+          ready, "both subscribed before the first publish: expected 0 lost; order across members is not promised");
     }
   }
 
