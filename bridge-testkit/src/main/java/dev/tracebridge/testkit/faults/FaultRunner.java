@@ -26,6 +26,10 @@ public final class FaultRunner {
   public static void main(String[] args) throws Exception {
     Path launcher = Path.of(args.length > 0 ? args[0]
         : System.getProperty("faults.launcher", "bridge-cli/target/bridge/bin/bridge"));
+    if (!Files.isExecutable(launcher)) {
+      System.err.println(launcher.toAbsolutePath() + " is missing: run `mvn -B -DskipTests package` first");
+      System.exit(2);
+    }
     int messages = Integer.getInteger("faults.messages", 20_000);
     int rate = Integer.getInteger("faults.rate", 1_000);
     int kills = Integer.getInteger("faults.kills", 5);
