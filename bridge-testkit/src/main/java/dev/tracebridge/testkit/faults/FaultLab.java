@@ -123,17 +123,15 @@ public final class FaultLab implements AutoCloseable {
   }
 
   /**
-   * The time from a fault's repair ({@code repairedNanos}) until the destination grew past
-   * {@code before}, or until it holds everything the driver had sent (a quiet moment has nothing new).
+   * The time from a fault's repair ({@code repairedNanos}) until the destination and its dead letter
+   * together hold {@code target} messages (copies included), the number sent by the repair: the
+   * backlog the fault left behind is then worked off. {@code atMost} when that does not happen.
    */
-  public static Duration awaitRecovery(Checker destination, long before, long repairedNanos, SentLog sent,
+  public static Duration awaitRecovery(Checker destination, Checker deadLetter, long target, long repairedNanos,
                                        Duration atMost) {
     try {
-      await("delivery resumed").atMost(atMost).pollInterval(Duration.ofMillis(50))
-          .until(() -> {
-            long now = destination.progress();
-            return now > before || now >= sent.count();
-          });
+      await("caught up").atMost(atMost).pollInterval(Duration.ofMillis(50))
+          .until(() -> destination.progress() + Math.max(0, deadLetter.progress()) >= target);
     } catch (ConditionTimeoutException e) {
       return atMost;
     }

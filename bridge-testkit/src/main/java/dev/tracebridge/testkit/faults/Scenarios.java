@@ -137,10 +137,9 @@ public final class Scenarios {
       long outageStart = System.nanoTime();
       lab.setStreamSubjects("MISSING", "missing-away.>");
       awaitSent(driver::attempted, driver::done, from + outageMessages);
-      long before = dest.progress();
       lab.setStreamSubjects("MISSING", "missing.>");
       long repaired = System.nanoTime();
-      Duration recovery = FaultLab.awaitRecovery(dest, before, repaired, driver.sent(), load.settle());
+      Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), repaired, load.settle());
       Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle());
       boolean ready = FaultLab.allReady(List.of(bridge), Duration.ofSeconds(30));
       return FaultResult.of("stream subjects gone " + seconds(repaired - outageStart) + ", Kafka→JetStream",
@@ -172,9 +171,8 @@ public final class Scenarios {
         awaitSent(driver::attempted, driver::done, load.messages() / 2);
         exit = b.terminate(Duration.ofSeconds(60));
       }
-      long before = dest.progress();
       long left = System.nanoTime();
-      Duration recovery = FaultLab.awaitRecovery(dest, before, left, driver.sent(), load.settle());
+      Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), left, load.settle());
       Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle());
       boolean ready = FaultLab.allReady(List.of(a), Duration.ofSeconds(30));
       return FaultResult.of("2nd instance joins, leaves by SIGTERM, Kafka→JetStream", driver.sent(), read[0], read[1],
@@ -200,12 +198,11 @@ public final class Scenarios {
          BridgeProcess bridge = lab.readyBridge(name, config, port, Duration.ofSeconds(60))) {
       driver.start(load.messages(), load.perSecond());
       awaitSent(driver::attempted, driver::done, load.messages() / 4);
-      long before = dest.progress();
       lab.kafka().stop();
       TimeUnit.MILLISECONDS.sleep(down.toMillis()); // the fault itself lasts this long
       lab.kafka().startBroker();
       long repaired = System.nanoTime();
-      Duration recovery = FaultLab.awaitRecovery(dest, before, repaired, driver.sent(), load.settle());
+      Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), repaired, load.settle());
       Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle().plusSeconds(40));
       boolean ready = FaultLab.allReady(List.of(bridge), Duration.ofSeconds(30));
       return FaultResult.of("Kafka down " + down.toSeconds() + " s (> AckWait), JetStream→Kafka", driver.sent(),
@@ -238,7 +235,7 @@ public final class Scenarios {
       lab.nats().restart();
       long repaired = System.nanoTime();
       try (Checker dest = new JetStreamChecker(lab.nats().url(), "BACKLOG", "backlog.>", run)) {
-        Duration recovery = FaultLab.awaitRecovery(dest, dest.progress(), repaired, driver.sent(), load.settle());
+        Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), repaired, load.settle());
         Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle().multipliedBy(4));
         sampler.stop();
         boolean ready = FaultLab.allReady(List.of(bridge), Duration.ofSeconds(30));
@@ -294,10 +291,9 @@ public final class Scenarios {
          BridgeProcess bridge = lab.readyBridge(name, config, port, Duration.ofSeconds(60))) {
       driver.start(load.messages(), load.perSecond());
       awaitSent(driver::attempted, driver::done, load.messages() / 3);
-      long before = dest.progress();
       restart.run();
       long repaired = System.nanoTime();
-      Duration recovery = FaultLab.awaitRecovery(dest, before, repaired, driver.sent(), load.settle());
+      Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), repaired, load.settle());
       Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle());
       boolean ready = FaultLab.allReady(List.of(bridge), Duration.ofSeconds(30));
       return FaultResult.of(fault, driver.sent(), read[0], read[1], recovery, ready, "");
@@ -319,10 +315,9 @@ public final class Scenarios {
       for (int i = 0; i < kills; i++) {
         awaitSent(attempted, done, moments.get(i));
         bridge.kill();
-        long before = dest.progress();
         long killed = System.nanoTime();
         bridge = lab.bridge(name + "-" + (i + 1), config, port);
-        Duration recovery = FaultLab.awaitRecovery(dest, before, killed, sent, load.settle());
+        Duration recovery = FaultLab.awaitRecovery(dest, dlq, sent.count(), killed, load.settle());
         worst = recovery.compareTo(worst) > 0 ? recovery : worst;
       }
       Arrivals[] read = FaultLab.settle(dest, dlq, sent, done, load.settle().plusSeconds(40));
