@@ -93,6 +93,33 @@ public final class FaultLab implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts the nats-server again on its port and store. The kit's runner gives a server a few tens of
+   * milliseconds to answer; JetStream recovering a large store on a loaded machine can take longer,
+   * and then the runner gives up while the process it started goes on holding the port. So: on such a
+   * failure, end that process (our own child, found by its port) and try again.
+   */
+  public void restartNats() throws Exception {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        nats.restart();
+        return;
+      } catch (IllegalStateException e) {
+        last = e;
+        String portArg = String.valueOf(nats.port());
+        ProcessHandle.current().descendants()
+            .filter(p -> p.info().commandLine().map(c -> c.contains("nats-server") && c.contains(" " + portArg + " "))
+                .orElse(false))
+            .forEach(p -> {
+              p.destroy();
+              p.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(x -> null).join();
+            });
+      }
+    }
+    throw last;
+  }
+
   /** Writes a configuration file with the given admin port and the HOCON inside {@code routes { }}. */
   public Path config(String name, int adminPort, String routes) throws IOException {
     Path file = workDir.resolve(name + ".conf");

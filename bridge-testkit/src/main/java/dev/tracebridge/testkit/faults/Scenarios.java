@@ -104,7 +104,7 @@ public final class Scenarios {
 
   /** The nats-server (destination, Kafka to JetStream) restarted a third of the way through. */
   public FaultResult natsRestart() throws Exception {
-    return brokerRestart("nats-restart", "NATS server restart, Kafka→JetStream", "NATSRESTART", () -> lab.nats().restart());
+    return brokerRestart("nats-restart", "NATS server restart, Kafka→JetStream", "NATSRESTART", lab::restartNats);
   }
 
   /** The Kafka broker (source, Kafka to JetStream) stopped and started a third of the way through. */
@@ -232,7 +232,7 @@ public final class Scenarios {
       await("backlog written").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
           .until(() -> driver.done() && driver.sent().count() >= backlog);
       long rssStopped = sampler.max();
-      lab.nats().restart();
+      lab.restartNats();
       long repaired = System.nanoTime();
       try (Checker dest = new JetStreamChecker(lab.nats().url(), "BACKLOG", "backlog.>", run)) {
         Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), repaired, load.settle());
