@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.awaitility.core.ConditionTimeoutException;
@@ -170,7 +171,7 @@ public final class FaultLab implements AutoCloseable {
    * {@code atMost}), and returns both readings: {destination, dead letter}.
    */
   public static Arrivals[] settle(Checker destination, Checker deadLetter, SentLog sent,
-                                  java.util.function.BooleanSupplier driverDone, Duration atMost) {
+                                  BooleanSupplier driverDone, Duration atMost) {
     AtomicReference<Arrivals[]> last = new AtomicReference<>();
     try {
       await("destination settled").atMost(atMost).pollInterval(Duration.ofMillis(500)).ignoreExceptions()

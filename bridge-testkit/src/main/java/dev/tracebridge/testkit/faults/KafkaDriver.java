@@ -1,5 +1,6 @@
 package dev.tracebridge.testkit.faults;
 
+import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,6 +98,6 @@ public final class KafkaDriver implements AutoCloseable {
       t.interrupt();
       t.join(TimeUnit.SECONDS.toMillis(10));
     }
-    producer.close(java.time.Duration.ofSeconds(5));
+    producer.close(Duration.ofSeconds(5));
   }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -301,7 +302,7 @@ public final class Scenarios {
   }
 
   private FaultResult killRun(String fault, String name, Path config, int port, int kills, SentLog sent,
-                              IntSupplier attempted, java.util.function.BooleanSupplier done, Runnable startDriver,
+                              IntSupplier attempted, BooleanSupplier done, Runnable startDriver,
                               Checker dest, Checker dlq, String note) throws Exception {
     List<Integer> moments = new ArrayList<>();
     for (int i = 0; i < kills; i++) {
@@ -328,7 +329,7 @@ public final class Scenarios {
     }
   }
 
-  private static void awaitSent(IntSupplier attempted, java.util.function.BooleanSupplier done, int count) {
+  private static void awaitSent(IntSupplier attempted, BooleanSupplier done, int count) {
     await("driver sent " + count).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20))
         .until(() -> attempted.getAsInt() >= count || done.getAsBoolean());
   }
