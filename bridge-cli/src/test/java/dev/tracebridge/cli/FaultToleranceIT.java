@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -43,9 +42,6 @@ class FaultToleranceIT {
   /** The destination stream's subjects go away for about 1,000 records (2.5 s), then come back. */
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  @Disabled("needs a failed publish retried in place, its partition waiting, and 'no responders' retried without limit "
-      + "(issue 6, items 3 and 4): today the records sent during the outage arrive after later ones (measured: 1000 of "
-      + "2000 out of order), and an outage of more than five attempts leaves the route FAILED")
   void aMissingJetStreamDestinationLosesNothingAndKeepsOrder() throws Exception {
     FaultResult result = scenarios.streamMissing(1_000);
     System.out.println(result);
@@ -76,8 +72,6 @@ class FaultToleranceIT {
   /** Two instances in one NATS queue group, both subscribed before the first message, into JetStream. */
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  @Disabled("needs a core NATS Nats-Msg-Id unique across processes (issue 6, item 1): both instances send "
-      + "nats-<subject>-<N> from 1, and JetStream drops one instance's messages as duplicates")
   void twoInstancesInOneQueueGroupLoseNothingIntoJetStream() throws Exception {
     FaultResult result = scenarios.queueGroupIntoJetStream();
     System.out.println(result);
