@@ -7,6 +7,7 @@ import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.route.ErrorClass;
 import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.JetStream;
 import io.nats.client.PublishOptions;
 import java.io.IOException;
@@ -50,6 +51,16 @@ public final class JetStreamSink implements Sink {
   /** {@code inFlight} is the route's window, which jnats's outgoing queue must exceed. */
   public JetStreamSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight) {
     this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
+    // A publish whose ack was pending when the connection dropped may or may not be stored; its ack will
+    // never come on the new connection. Failing it at once (transient) lets the route retry it in place
+    // before any later message of its lane is sent on the new connection; Nats-Msg-Id deduplicates it if
+    // it had been stored. Waiting for jnats's ack timeout instead would let later messages overtake it.
+    connector.addListener((connection, event) -> {
+      if (event == ConnectionListener.Events.DISCONNECTED) {
+        outstanding.failAll(new NatsErrors.ConnectionChangedException(
+            "the NATS connection was lost before JetStream acknowledged the publish"));
+      }
+    });
   }
 
   @Override
@@ -82,6 +93,10 @@ public final class JetStreamSink implements Sink {
     CompletableFuture<SendReceipt> receipt = new CompletableFuture<>();
     outstanding.add(receipt);
     try {
+      if (connection.getStatus() != Connection.Status.CONNECTED) {
+        // not into jnats's reconnect buffer: it would go out after later messages retried in place
+        throw new IllegalStateException("not connected to NATS (reconnecting)");
+      }
       PublishOptions.Builder options = PublishOptions.builder();
       if (m.messageId() != null) {
         options.messageId(m.messageId());

@@ -17,6 +17,13 @@ final class Outstanding {
     future.whenComplete((r, e) -> futures.remove(future));
   }
 
+  /** Fails every future not yet completed with this error (the connection they were written to is gone). */
+  void failAll(Throwable error) {
+    for (CompletableFuture<?> future : futures.toArray(CompletableFuture[]::new)) {
+      future.completeExceptionally(error);
+    }
+  }
+
   /** Waits up to the timeout for every future added before the call to complete, either way. */
   void await(Duration timeout) {
     CompletableFuture<?>[] snapshot = futures.toArray(CompletableFuture[]::new);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -82,6 +83,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final String sourceDescription;
   private final String destinationDescription;
   private final RateLimitedLog deadLetterWarnings = new RateLimitedLog(log);
+
+  /**
+   * Outcomes of sends, queued by the sinks' callbacks. The route's thread settles them before it sends
+   * anything new, so that a failure already known holds its lane before a later message of the lane goes
+   * out (for example on a connection that came back while the failure waited in the queue).
+   */
+  private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
 
   // Route-thread state.
   private final Map<String, Lane> lanes = new HashMap<>();
@@ -177,6 +185,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   // ---- on the route's thread ----
 
   private void admit(ReceivedMessage received) {
+    settleOutcomes();
     Delivery d = new Delivery(received, tracer.startProcess(received.message()), nextSequence++);
     MessageLogContext.enter(d.span.processContext());
     if (log.isDebugEnabled()) {
@@ -215,7 +224,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       return false;
     }
     lane.inFlight++;
-    sendAsync(sink, out).whenComplete((receipt, error) -> onLoop(() -> sent(lane, d, receipt, error)));
+    sendAsync(sink, out).whenComplete((receipt, error) -> onOutcome(() -> sent(lane, d, receipt, error)));
     return true;
   }
 
@@ -282,6 +291,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       log.debug("route {}: send to {} failed ({}), retrying lane {} in {} ms", config.name(), destinationDescription,
           cause.toString(), lane.key, delay.toMillis());
       loop.schedule(() -> {
+        settleOutcomes();
         lane.backoffPending = false;
         probeWhenDue(lane);
       }, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -347,7 +357,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
           d.message().position().uri(), cause.toString());
     }
     sendAsync(deadLetterSink.get(), out)
-        .whenComplete((receipt, error) -> onLoop(() -> deadLetterSent(d, cause, receipt, error)));
+        .whenComplete((receipt, error) -> onOutcome(() -> deadLetterSent(d, cause, receipt, error)));
   }
 
   private void deadLetterSent(Delivery d, Throwable cause, SendReceipt receipt, Throwable error) {
@@ -518,6 +528,19 @@ public final class RouteRunner implements RouteView, MessageHandler {
     Thread stopper = new Thread(source::stop, "bridge-route-" + config.name() + "-stop");
     stopper.setDaemon(true);
     stopper.start();
+  }
+
+  /** From a sink's callback: queue the outcome, and a task that settles it if nothing else does first. */
+  private void onOutcome(Runnable outcome) {
+    outcomes.add(outcome);
+    onLoop(this::settleOutcomes);
+  }
+
+  private void settleOutcomes() {
+    Runnable outcome;
+    while ((outcome = outcomes.poll()) != null) {
+      outcome.run();
+    }
   }
 
   private void onLoop(Runnable task) {
