@@ -90,7 +90,12 @@ public final class KafkaSource implements Source {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
   /** Shorter while paused: such a poll only keeps the member alive, and room should resume promptly. */
   private static final Duration PAUSED_POLL_TIMEOUT = Duration.ofMillis(50);
-  private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * How often acknowledged offsets are committed. What was relayed but not yet committed is sent again
+   * after a crash; at a catch-up rate of 10,000 records a second, 200 ms keeps that to about 2,000, below
+   * the in-flight window, for one cheap asynchronous commit request five times a second.
+   */
+  private static final Duration COMMIT_INTERVAL = Duration.ofMillis(200);
   private static final Duration SYNC_COMMIT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
