@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Runs every route until SIGTERM or SIGINT, then drains and exits 0.",
+    description = {"Runs every route until SIGTERM or SIGINT, then drains and exits 0.",
+        "SIGHUP (and --watch, on change) re-reads the file: an invalid file is rejected and logged; changed routes",
+        "are drained and restarted, new ones started, removed ones stopped, untouched ones go on."},
     footerHeading = "%nLogs:%n",
     footer = {
         "Logs go to standard output: text, or one JSON object a line (--log-format json).",
@@ -38,6 +40,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--log-format", paramLabel = "text|json",
       description = "text (default) or json: one JSON object a line. Overrides BRIDGE_LOG_FORMAT and bridge.log.format.")
   String logFormat;
+
+  @Option(names = "--watch",
+      description = "Also re-read the configuration file when its content changes (SIGHUP always does).")
+  boolean watch;
 
   @Spec
   CommandSpec spec;
@@ -71,7 +77,14 @@ final class RunCommand implements Callable<Integer> {
     try (Telemetry telemetry = Telemetry.autoConfigure(loaded.get())) {
       Bridge bridge = Bridge.start(loaded.get(), telemetry);
       bridge.adminPort().ifPresent(port -> log.info("admin server listening on port {}", port));
-      stop.await();
+      try (ConfigReloader reloader = new ConfigReloader(config.file, bridge,
+          next -> Logging.apply(logSettings(next.log(), format)))) {
+        Signal.handle(new Signal("HUP"), signal -> reloader.request());
+        if (watch) {
+          reloader.watch();
+        }
+        stop.await();
+      }
       log.info("signal received");
       bridge.close();
     }

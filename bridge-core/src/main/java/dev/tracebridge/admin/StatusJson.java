@@ -70,6 +70,7 @@ final class StatusJson {
           .name("retried").value(metrics.retriedCount())
           .name("failed").value(metrics.failedCount())
           .endObject()
+          .name("configVersion").value(route.configVersion())
           .name("lastError").value(route.lastError().orElse(null))
           .endObject();
     }

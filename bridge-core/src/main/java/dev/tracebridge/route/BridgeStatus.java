@@ -7,6 +7,11 @@ public interface BridgeStatus {
 
   List<RouteView> routes();
 
+  /** The version of the configuration applied: 1 at start, one more for every applied reload. */
+  default int configVersion() {
+    return 1;
+  }
+
   /** Spans that never reached the collector (export queue full, or a failed export), since start. */
   long droppedSpans();
 

@@ -71,6 +71,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
 
   private final RouteConfig config;
+  private final int configVersion;
   private final Source source;
   private final Sink sink;
   private final Optional<Sink> deadLetterSink;
@@ -108,6 +109,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private volatile String lastError;
 
   public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer) {
+    this(config, source, sink, deadLetterSink, tracer, 1);
+  }
+
+  /** {@code configVersion}: the version of the bridge's configuration this route belongs to, for {@code /routes}. */
+  public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer,
+                     int configVersion) {
+    this.configVersion = configVersion;
     this.config = config;
     this.source = source;
     this.sink = sink;
@@ -631,6 +639,16 @@ public final class RouteRunner implements RouteView, MessageHandler {
   @Override
   public String name() {
     return config.name();
+  }
+
+  /** The configuration this route runs, to tell on a reload whether it changed. */
+  public RouteConfig config() {
+    return config;
+  }
+
+  @Override
+  public int configVersion() {
+    return configVersion;
   }
 
   @Override

@@ -21,6 +21,11 @@ public interface RouteView {
 
   RouteMetrics metrics();
 
+  /** The version of the bridge's configuration this route was started from (see {@link BridgeStatus#configVersion}). */
+  default int configVersion() {
+    return 1;
+  }
+
   /** Messages taken from the source and not yet settled. */
   default long inFlightMessages() {
     return 0;

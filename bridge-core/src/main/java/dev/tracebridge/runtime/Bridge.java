@@ -8,59 +8,149 @@ import dev.tracebridge.route.RouteRunner;
 import dev.tracebridge.route.RouteView;
 import dev.tracebridge.tracing.RelayTracer;
 import dev.tracebridge.tracing.Telemetry;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running bridge: every route of a configuration and the admin server.
+ * The running bridge: the routes of the current configuration and the admin server.
  *
- * <p>Stopping follows one deadline for all routes, so that the whole drain fits a pod's grace period:
- * every route stops consuming at once; all drain side by side until {@code shutdown-timeout} minus a
- * reserve for closing; whatever is still in flight then is given up (unacknowledged, so delivered
- * again); finally every route closes side by side: sinks flush, sources commit or ack, connections close.
+ * <p>{@link #reload} applies a new configuration without interrupting what did not change: routes whose
+ * configuration changed are drained and started again, new ones started, removed ones drained and
+ * stopped, untouched ones go on. {@link #close} drains every route against {@code bridge.shutdown-timeout}
+ * ({@link RouteDrain}).
  */
 public final class Bridge implements BridgeStatus, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
 
-  /** Kept back from the shutdown timeout for flushing, committing and closing after the drain. */
-  static final Duration CLOSE_RESERVE = Duration.ofSeconds(5);
-
   private final Telemetry telemetry;
-  private final List<RouteRunner> routes;
-  private final Duration shutdownTimeout;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Replaced whole by a reload, so that readers (admin endpoints) always see one consistent list. */
+  private volatile List<RouteRunner> routes;
+  private volatile BridgeConfig config;
+  private volatile int version = 1;
+  private boolean closed;
   private volatile AdminServer admin;
 
-  private Bridge(Telemetry telemetry, List<RouteRunner> routes, Duration shutdownTimeout) {
+  private Bridge(Telemetry telemetry, BridgeConfig config) {
     this.telemetry = telemetry;
-    this.routes = routes;
-    this.shutdownTimeout = shutdownTimeout;
+    this.config = config;
+    this.routes = List.of();
   }
 
   /** Starts every route (each connects in the background) and the admin server. */
   public static Bridge start(BridgeConfig config, Telemetry telemetry) throws InterruptedException {
+    Bridge bridge = new Bridge(telemetry, config);
     List<RouteRunner> routes = new ArrayList<>();
     for (RouteConfig route : config.routes()) {
-      routes.add(new RouteRunner(route,
-          Endpoints.source(route, config),
-          Endpoints.sink(route, "sink", route.to(), config),
-          route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, config)),
-          new RelayTracer(telemetry.openTelemetry(), config, route)));
+      routes.add(bridge.newRoute(config, route));
     }
     routes.forEach(RouteRunner::start);
-    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), config.shutdownTimeout());
+    bridge.routes = List.copyOf(routes);
     if (config.admin().enabled()) {
       bridge.admin = AdminServer.start(config.admin(), bridge);
     }
     return bridge;
+  }
+
+  private RouteRunner newRoute(BridgeConfig bridge, RouteConfig route) {
+    return new RouteRunner(route,
+        Endpoints.source(route, bridge),
+        Endpoints.sink(route, "sink", route.to(), bridge),
+        route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, bridge)),
+        new RelayTracer(telemetry.openTelemetry(), bridge, route),
+        version);
+  }
+
+  /** What a reload did, by route name. */
+  public record ReloadResult(int version, List<String> started, List<String> restarted, List<String> stopped,
+                             List<String> unchanged) {
+  }
+
+  /**
+   * Applies a new configuration (already checked by the loader): routes whose configuration changed are
+   * drained and started again, new ones started, removed ones drained and stopped; untouched routes are not
+   * interrupted. A change to the shared Kafka, NATS or tracing settings restarts every route, since they
+   * all use them. The admin server and the telemetry SDK keep their first settings until the process
+   * restarts (logged). Changed and removed routes drain against {@code bridge.shutdown-timeout}; what is not
+   * confirmed by then is delivered again to the new route, so nothing is lost.
+   */
+  public synchronized ReloadResult reload(BridgeConfig next) throws InterruptedException {
+    if (closed) {
+      throw new IllegalStateException("the bridge is stopping");
+    }
+    BridgeConfig previous = config;
+    boolean sharedChanged = !Objects.equals(previous.kafka(), next.kafka()) || !Objects.equals(previous.nats(), next.nats())
+        || !Objects.equals(previous.tracing(), next.tracing());
+    warnAboutSettingsThatNeedARestart(previous, next);
+
+    Map<String, RouteRunner> running = new LinkedHashMap<>();
+    routes.forEach(r -> running.put(r.name(), r));
+    Map<String, RouteConfig> wanted = new LinkedHashMap<>();
+    next.routes().forEach(r -> wanted.put(r.name(), r));
+
+    List<RouteRunner> toStop = new ArrayList<>();
+    List<String> started = new ArrayList<>();
+    List<String> restarted = new ArrayList<>();
+    List<String> stopped = new ArrayList<>();
+    List<String> unchanged = new ArrayList<>();
+    for (RouteRunner route : running.values()) {
+      RouteConfig target = wanted.get(route.name());
+      if (target == null) {
+        toStop.add(route);
+        stopped.add(route.name());
+      } else if (sharedChanged || !target.equals(route.config())) {
+        toStop.add(route);
+        restarted.add(route.name());
+      } else {
+        unchanged.add(route.name());
+      }
+    }
+    for (String name : wanted.keySet()) {
+      if (!running.containsKey(name)) {
+        started.add(name);
+      }
+    }
+    // Drain first, then start: the new route of a changed one must not consume beside the old one.
+    RouteDrain.drainAndClose(toStop, next.shutdownTimeout());
+
+    int nextVersion = version + 1;
+    version = nextVersion;
+    List<RouteRunner> nextRoutes = new ArrayList<>();
+    List<RouteRunner> fresh = new ArrayList<>();
+    for (RouteConfig route : next.routes()) {
+      RouteRunner keep = running.get(route.name());
+      if (keep != null && !toStop.contains(keep)) {
+        nextRoutes.add(keep);
+      } else {
+        RouteRunner runner = newRoute(next, route);
+        nextRoutes.add(runner);
+        fresh.add(runner);
+      }
+    }
+    fresh.forEach(RouteRunner::start);
+    routes = List.copyOf(nextRoutes);
+    config = next;
+    ReloadResult result = new ReloadResult(nextVersion, started, restarted, stopped, unchanged);
+    log.info("configuration version {} applied: started {}, restarted {}, stopped {}, unchanged {}", nextVersion,
+        started, restarted, stopped, unchanged);
+    return result;
+  }
+
+  private static void warnAboutSettingsThatNeedARestart(BridgeConfig previous, BridgeConfig next) {
+    if (!previous.admin().equals(next.admin())) {
+      log.warn("bridge.admin changed; the admin server keeps its settings until the bridge restarts");
+    }
+    if (!previous.serviceName().equals(next.serviceName()) || !previous.otelProperties().equals(next.otelProperties())) {
+      log.warn("bridge.service-name or bridge.otel changed; the telemetry SDK keeps its settings until the bridge restarts");
+    }
   }
 
   /** The admin server's port, when it runs. */
@@ -81,6 +171,12 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     return routes.stream().filter(r -> r.name().equals(name)).map(RouteView.class::cast).findFirst();
   }
 
+  /** The version of the configuration now applied: 1 at start, one more for every applied reload. */
+  @Override
+  public int configVersion() {
+    return version;
+  }
+
   /** Spans that never reached the collector: dropped on a full queue or lost in a failed export. */
   @Override
   public long droppedSpans() {
@@ -95,24 +191,19 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
   /** Drains and stops every route against one deadline, {@code bridge.shutdown-timeout}. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    List<RouteRunner> stopping;
+    synchronized (this) {
+      // a reload in progress finishes first: its fresh routes are then stopped here too
+      if (closed) {
+        return;
+      }
+      closed = true;
+      stopping = routes;
     }
     long start = System.nanoTime();
-    long deadline = start + shutdownTimeout.toNanos();
-    long drainDeadline = deadline - Math.min(CLOSE_RESERVE.toNanos(), shutdownTimeout.toNanos() / 2);
-    log.info("stopping: draining {} routes within {} s", routes.size(), shutdownTimeout.toSeconds());
-    routes.forEach(RouteRunner::stopConsuming);
+    log.info("stopping: draining {} routes within {} s", stopping.size(), config.shutdownTimeout().toSeconds());
     try {
-      // the routes drain on their own threads, all at once; this only waits, against one deadline
-      for (RouteRunner route : routes) {
-        if (!route.awaitDrained(until(drainDeadline))) {
-          log.warn("route {}: {} messages not confirmed before the drain deadline; giving them up, they will be delivered again",
-              route.name(), route.inFlight());
-          route.giveUp();
-        }
-      }
-      closeAll(deadline);
+      RouteDrain.drainAndClose(stopping, config.shutdownTimeout());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -121,31 +212,5 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
       }
     }
     log.info("stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-  }
-
-  private void closeAll(long deadline) throws InterruptedException {
-    List<Thread> closers = new ArrayList<>();
-    for (RouteRunner route : routes) {
-      Thread closer = new Thread(() -> {
-        try {
-          route.close(until(deadline));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-          log.warn("route {}: closing failed: {}", route.name(), e.toString());
-        }
-      }, "bridge-close-" + route.name());
-      closer.setDaemon(true);
-      closer.start();
-      closers.add(closer);
-    }
-    for (Thread closer : closers) {
-      // past the deadline, closers still get a moment: a consumer's final commit is worth waiting for
-      closer.join(Math.max(until(deadline).toMillis(), 1_000));
-    }
-  }
-
-  private static Duration until(long deadlineNanos) {
-    return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
   }
 }
