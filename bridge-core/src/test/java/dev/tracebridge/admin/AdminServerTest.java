@@ -96,10 +96,10 @@ class AdminServerTest {
       assertEquals("["
           + "{\"name\":\"orders\",\"source\":\"kafka:orders\",\"destination\":\"nats:orders.{key}\","
           + "\"state\":\"RUNNING\",\"counts\":{\"consumed\":3,\"produced\":2,\"deadLettered\":1,\"retried\":1,"
-          + "\"failed\":0},\"lastError\":null},"
+          + "\"failed\":0},\"configVersion\":1,\"lastError\":null},"
           + "{\"name\":\"events\",\"source\":\"jetstream:EVENTS/events.>\",\"destination\":\"kafka:events\","
           + "\"state\":\"FAILED\",\"counts\":{\"consumed\":1,\"produced\":0,\"deadLettered\":0,\"retried\":0,"
-          + "\"failed\":1},\"lastError\":\"send failed:\\n\\\"events\\\" is not a valid topic\"}"
+          + "\"failed\":1},\"configVersion\":1,\"lastError\":\"send failed:\\n\\\"events\\\" is not a valid topic\"}"
           + "]", response.body());
     }
   }
