@@ -3,6 +3,7 @@ package dev.tracebridge.runtime;
 import dev.tracebridge.admin.AdminServer;
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.RouteConfig;
+import dev.tracebridge.metrics.BridgeMetrics;
 import dev.tracebridge.route.BridgeStatus;
 import dev.tracebridge.route.RouteRunner;
 import dev.tracebridge.route.RouteView;
@@ -37,9 +38,11 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
   private final List<RouteRunner> routes;
   private final Duration shutdownTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final BridgeMetrics metrics;
   private volatile AdminServer admin;
 
-  private Bridge(Telemetry telemetry, List<RouteRunner> routes, Duration shutdownTimeout) {
+  private Bridge(Telemetry telemetry, List<RouteRunner> routes, Duration shutdownTimeout, BridgeMetrics metrics) {
+    this.metrics = metrics;
     this.telemetry = telemetry;
     this.routes = routes;
     this.shutdownTimeout = shutdownTimeout;
@@ -47,20 +50,29 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
 
   /** Starts every route (each connects in the background) and the admin server. */
   public static Bridge start(BridgeConfig config, Telemetry telemetry) throws InterruptedException {
+    // JVM binders only here, in the process that runs routes: not in every test's registry
+    BridgeMetrics metrics = new BridgeMetrics().withJvmMetrics();
     List<RouteRunner> routes = new ArrayList<>();
     for (RouteConfig route : config.routes()) {
       routes.add(new RouteRunner(route,
           Endpoints.source(route, config),
           Endpoints.sink(route, "sink", route.to(), config),
           route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, config)),
-          new RelayTracer(telemetry.openTelemetry(), config, route)));
+          new RelayTracer(telemetry.openTelemetry(), config, route),
+          metrics.registry()));
     }
     routes.forEach(RouteRunner::start);
-    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), config.shutdownTimeout());
+    Bridge bridge = new Bridge(telemetry, List.copyOf(routes), config.shutdownTimeout(), metrics);
+    metrics.bind(bridge);
     if (config.admin().enabled()) {
-      bridge.admin = AdminServer.start(config.admin(), bridge);
+      bridge.admin = AdminServer.start(config.admin(), bridge, metrics);
     }
     return bridge;
+  }
+
+  /** The bridge's meters, as {@code /metrics} renders them. */
+  public BridgeMetrics metrics() {
+    return metrics;
   }
 
   /** The admin server's port, when it runs. */
@@ -119,6 +131,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
       if (admin != null) {
         admin.close(); // last, so that probes saw the drain
       }
+      metrics.close();
     }
     log.info("stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
   }
