@@ -103,6 +103,7 @@ public final class JetStreamSource implements Source {
     this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(ackWait.toNanos() / 8,
         TimeUnit.SECONDS.toNanos(1)));
     this.connector = new NatsConnector("bridge-" + routeName + "-source", cluster);
+    this.lastPendingRefreshNanos = System.nanoTime() - PENDING_REFRESH_NANOS; // the first loop asks at once
     connector.addListener((connection, event) -> {
       if (event == ConnectionListener.Events.RECONNECTED) {
         resubscribe = true;
