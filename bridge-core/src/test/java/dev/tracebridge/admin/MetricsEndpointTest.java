@@ -246,7 +246,8 @@ class MetricsEndpointTest {
   private static String familyOf(String sampleName, Map<String, String> types) {
     for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
       String base = sampleName.endsWith(suffix) ? sampleName.substring(0, sampleName.length() - suffix.length()) : null;
-      if (base != null && "histogram".equals(types.get(base))) {
+      String type = base == null ? null : types.get(base);
+      if ("histogram".equals(type) || ("summary".equals(type) && !"_bucket".equals(suffix))) {
         return base;
       }
     }

@@ -41,6 +41,12 @@ final class TestRoute implements RouteView {
     return lag;
   }
 
+  /** A route with a source and a sink connection that never reconnected. */
+  @Override
+  public Map<String, Long> reconnects() {
+    return Map.of("source", 0L, "sink", 0L);
+  }
+
   TestRoute set(RouteState state, String lastError) {
     this.state = state;
     this.lastError = lastError;
