@@ -1,5 +1,6 @@
 package dev.tracebridge.admin;
 
+import dev.tracebridge.metrics.BridgeMetrics;
 import dev.tracebridge.route.BridgeStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,7 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,17 +36,16 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
   private static final String JSON = "application/json";
   private static final String ALLOWED_METHODS = "GET, HEAD";
 
-  /** Path to the answer of a GET there; built from the status on each request. */
-  private final Map<String, Supplier<Response>> endpoints;
+  /** Path to the answer of a GET there; built from the status (and the request's headers) on each request. */
+  private final Map<String, Function<FullHttpRequest, Response>> endpoints;
 
-  AdminRequestHandler(BridgeStatus status) {
+  AdminRequestHandler(BridgeStatus status, BridgeMetrics metrics) {
     this.endpoints = Map.of(
         // The event loop answering at all is what "the process works" means here.
-        "/healthz", () -> new Response(HttpResponseStatus.OK, TEXT, "ok"),
-        "/readyz", () -> readiness(status),
-        "/metrics", () -> new Response(HttpResponseStatus.OK, PrometheusText.CONTENT_TYPE,
-            PrometheusText.render(status)),
-        "/routes", () -> new Response(HttpResponseStatus.OK, JSON, StatusJson.routes(status.routes())));
+        "/healthz", request -> new Response(HttpResponseStatus.OK, TEXT, "ok"),
+        "/readyz", request -> readiness(status),
+        "/metrics", request -> metrics(metrics, request),
+        "/routes", request -> new Response(HttpResponseStatus.OK, JSON, StatusJson.routes(status.routes())));
   }
 
   @Override
@@ -62,7 +62,7 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
   private Response answer(FullHttpRequest request) {
     String path = new QueryStringDecoder(request.uri()).path();
-    Supplier<Response> endpoint = endpoints.get(path);
+    Function<FullHttpRequest, Response> endpoint = endpoints.get(path);
     if (endpoint == null) {
       return new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n");
     }
@@ -71,11 +71,17 @@ final class AdminRequestHandler extends SimpleChannelInboundHandler<FullHttpRequ
       return new Response(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "method not allowed\n");
     }
     try {
-      return endpoint.get();
+      return endpoint.apply(request);
     } catch (RuntimeException e) {
       LOG.warn("admin endpoint {} failed", path, e);
       return new Response(HttpResponseStatus.INTERNAL_SERVER_ERROR, TEXT, "internal error\n");
     }
+  }
+
+  /** The Prometheus text format, or OpenMetrics when the scraper's {@code Accept} asks for it. */
+  private static Response metrics(BridgeMetrics metrics, FullHttpRequest request) {
+    BridgeMetrics.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
+    return new Response(HttpResponseStatus.OK, scrape.contentType(), scrape.body());
   }
 
   private static Response readiness(BridgeStatus status) {

@@ -1,6 +1,7 @@
 package dev.tracebridge.admin;
 
 import dev.tracebridge.config.AdminConfig;
+import dev.tracebridge.metrics.BridgeMetrics;
 import dev.tracebridge.route.BridgeStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -49,14 +50,16 @@ public final class AdminServer implements AutoCloseable {
   /**
    * Binds to {@code config.host():config.port()} (port 0 picks a free port) and serves until closed.
    * Whether the admin server runs at all ({@code config.enabled()}) is the caller's decision.
+   * {@code /metrics} renders {@code metrics}; the caller binds the status to it and closes it.
    *
    * @throws IllegalStateException when the address cannot be bound (in use, unknown host, no permission)
    */
-  public static AdminServer start(AdminConfig config, BridgeStatus status) throws InterruptedException {
+  public static AdminServer start(AdminConfig config, BridgeStatus status, BridgeMetrics metrics)
+      throws InterruptedException {
     // A daemon thread: the admin server must never be what keeps the JVM alive after the routes stopped.
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bridge-admin", true),
         NioIoHandler.newFactory());
-    AdminRequestHandler handler = new AdminRequestHandler(status);
+    AdminRequestHandler handler = new AdminRequestHandler(status, metrics);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)

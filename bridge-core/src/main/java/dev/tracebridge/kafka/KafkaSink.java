@@ -158,6 +158,14 @@ public final class KafkaSink implements Sink {
     return result;
   }
 
+  /** The producer's {@code connection-creation-total}; see {@link ClientConnections}. */
+  @Override
+  public long reconnects() {
+    KafkaProducer<byte[], byte[]> p = producer;
+    // the producer is thread-safe, its metrics too
+    return p == null ? 0 : ClientConnections.created(p.metrics());
+  }
+
   /** Reads a failure of {@link #send} by the table in the class comment. */
   @Override
   public ErrorClass classify(Throwable error) {

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -105,6 +106,10 @@ public final class KafkaSource implements Source {
   private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
   /** How long close() lets the poll thread finish a poll or a revocation wait before interrupting it. */
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  /** How often the poll thread publishes the partitions' lag and the connection count for /metrics. */
+  private static final Duration STATS_INTERVAL = Duration.ofSeconds(1);
+  /** The longest the poll thread waits for the log ends of paused partitions. */
+  private static final Duration LAG_LOOKUP_TIMEOUT = Duration.ofMillis(500);
 
   private final String routeName;
   /** A broker outage fails every poll and commit until it ends: one line per 10 s each, with a count. */
@@ -131,6 +136,9 @@ public final class KafkaSource implements Source {
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile Thread pollThread;
   private volatile boolean polling;
+  /** Written by the poll thread only, as a new immutable map: readers never touch the consumer. */
+  private volatile Map<String, Long> lag = Map.of();
+  private volatile long connectionsCreated;
 
   private final Object fatalLock = new Object();
   private Consumer<Throwable> fatalListener;
@@ -250,6 +258,7 @@ public final class KafkaSource implements Source {
       fail(e);
     } finally {
       commitAndClose(consumer);
+      lag = Map.of();
     }
   }
 
@@ -265,6 +274,7 @@ public final class KafkaSource implements Source {
   /** Returns normally on close; throws only errors that cannot heal. */
   private void pollUntilClosed(KafkaConsumer<byte[], byte[]> consumer, MessageHandler handler) {
     long nextCommit = System.nanoTime() + COMMIT_INTERVAL.toNanos();
+    long nextStats = System.nanoTime();
     Backoff.Attempts backoff = Backoff.RECONNECT.attempts();
     while (!closeRequested.get()) {
       try {
@@ -275,6 +285,10 @@ public final class KafkaSource implements Source {
         if (System.nanoTime() - nextCommit >= 0) {
           commitAsync(consumer);
           nextCommit = System.nanoTime() + COMMIT_INTERVAL.toNanos();
+        }
+        if (System.nanoTime() - nextStats >= 0) {
+          publishStats(consumer);
+          nextStats = System.nanoTime() + STATS_INTERVAL.toNanos();
         }
       } catch (NoOffsetForPartitionException e) {
         startWhereConfigured(consumer, e.partitions());
@@ -292,6 +306,62 @@ public final class KafkaSource implements Source {
         }
       }
     }
+  }
+
+  /**
+   * Poll thread: publishes each assigned partition's lag and the connections the client opened. The
+   * consumer is not thread-safe, so the admin thread reads only what this leaves behind.
+   *
+   * <p>The lag is the log end the last fetch saw minus the position (unknown before the first fetch, so
+   * left out). A paused partition is not fetched, so its log end would freeze exactly while the route
+   * falls behind: for those the log end is asked of the broker, which costs a round trip, but only while
+   * paused, when the poll thread has nothing to deliver anyway.
+   */
+  private void publishStats(KafkaConsumer<byte[], byte[]> consumer) {
+    Set<TopicPartition> paused = consumer.paused();
+    Map<TopicPartition, Long> ends = paused.isEmpty() ? Map.of() : endOffsetsQuietly(consumer, paused);
+    Map<String, Long> now = new HashMap<>();
+    for (TopicPartition partition : consumer.assignment()) {
+      Long end = ends.get(partition);
+      OptionalLong behind = end == null ? consumer.currentLag(partition) : behind(consumer, partition, end);
+      if (behind.isPresent()) {
+        now.put(partition.toString(), behind.getAsLong());
+      }
+    }
+    lag = Map.copyOf(now);
+    connectionsCreated = ClientConnections.created(consumer.metrics());
+  }
+
+  private static Map<TopicPartition, Long> endOffsetsQuietly(KafkaConsumer<byte[], byte[]> consumer,
+      Set<TopicPartition> partitions) {
+    try {
+      return consumer.endOffsets(partitions, LAG_LOOKUP_TIMEOUT);
+    } catch (KafkaException e) {
+      // the broker is away: the lag stays what the last fetch saw, and the poll reports the outage
+      log.debug("end offsets for the lag failed: {}", e.toString());
+      return Map.of();
+    }
+  }
+
+  /** The records between the position and {@code end}; empty while the position is not known locally. */
+  private static OptionalLong behind(KafkaConsumer<byte[], byte[]> consumer, TopicPartition partition, long end) {
+    try {
+      return OptionalLong.of(Math.max(0, end - consumer.position(partition, Duration.ZERO)));
+    } catch (KafkaException e) {
+      return consumer.currentLag(partition);
+    }
+  }
+
+  /** Records behind the log end per assigned partition ({@code topic-partition}), at most a second old. */
+  @Override
+  public Map<String, Long> lag() {
+    return lag;
+  }
+
+  /** The consumer's {@code connection-creation-total}; see {@link ClientConnections}. */
+  @Override
+  public long reconnects() {
+    return connectionsCreated;
   }
 
   /**

@@ -83,6 +83,11 @@ public final class JetStreamSink implements Sink {
   }
 
   @Override
+  public long reconnects() {
+    return connector.reconnects();
+  }
+
+  @Override
   public CompletableFuture<SendReceipt> send(OutboundMessage m) {
     JetStream js = jetStream;
     Connection connection = connector.connection().orElse(null);

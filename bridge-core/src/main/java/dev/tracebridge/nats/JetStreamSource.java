@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -56,6 +57,8 @@ public final class JetStreamSource implements Source {
   static final int MAX_BATCH = 256;
   static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
   private static final long NO_ROOM_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /** How often the consuming thread asks the server for the consumer's pending count when nothing arrives. */
+  private static final long PENDING_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final String routeName;
   private final SourceConfig.JetStream config;
@@ -72,6 +75,14 @@ public final class JetStreamSource implements Source {
   private final long fetchExpiresMillis;
   private final long sweepNanos;
   private long lastSweepNanos;
+  /**
+   * The consumer's pending count (messages of the stream not yet delivered to it): from each delivered
+   * message's metadata, which carries it for free, and from the consumer info every few seconds, so that
+   * it also moves while nothing is delivered (the route has no room). -1 until known. Written by the
+   * consuming thread only.
+   */
+  private volatile long pending = -1;
+  private long lastPendingRefreshNanos;
   private String lastProblem;
 
   public JetStreamSource(String routeName, SourceConfig.JetStream config, NatsClusterConfig cluster, int maxAckPending) {
@@ -92,6 +103,7 @@ public final class JetStreamSource implements Source {
     this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(ackWait.toNanos() / 8,
         TimeUnit.SECONDS.toNanos(1)));
     this.connector = new NatsConnector("bridge-" + routeName + "-source", cluster);
+    this.lastPendingRefreshNanos = System.nanoTime() - PENDING_REFRESH_NANOS; // the first loop asks at once
     connector.addListener((connection, event) -> {
       if (event == ConnectionListener.Events.RECONNECTED) {
         resubscribe = true;
@@ -115,6 +127,11 @@ public final class JetStreamSource implements Source {
   @Override
   public boolean isConnected() {
     return consuming && connector.isConnected();
+  }
+
+  @Override
+  public long reconnects() {
+    return connector.reconnects();
   }
 
   private void consumeLoop(MessageHandler handler) {
@@ -150,6 +167,7 @@ public final class JetStreamSource implements Source {
   private void consume(ConsumerContext consumer, MessageHandler handler) throws Exception {
     while (!stopped && !resubscribe) {
       keepAlive();
+      refreshPending(consumer);
       if (!handler.hasRoom()) {
         LockSupport.parkNanos(NO_ROOM_PAUSE_NANOS);
         if (Thread.interrupted()) {
@@ -205,6 +223,28 @@ public final class JetStreamSource implements Source {
     }
   }
 
+  /** Asks the server for the consumer's pending count, at most every {@link #PENDING_REFRESH_NANOS}. */
+  private void refreshPending(ConsumerContext consumer) {
+    long now = System.nanoTime();
+    if (now - lastPendingRefreshNanos < PENDING_REFRESH_NANOS) {
+      return;
+    }
+    lastPendingRefreshNanos = now;
+    try {
+      pending = consumer.getConsumerInfo().getNumPending();
+    } catch (Exception e) {
+      // the fetch that follows meets the same problem and reports it; the gauge keeps its last value
+      LOG.debug("JetStream consumer info failed: {}", NatsConnector.describe(e));
+    }
+  }
+
+  /** The consumer's pending count under the partition {@code ""}; empty until first known. */
+  @Override
+  public Map<String, Long> lag() {
+    long p = pending;
+    return p < 0 ? Map.of() : Map.of("", p);
+  }
+
   private void sleepKeepingAlive(Duration delay) throws InterruptedException {
     long end = System.nanoTime() + delay.toNanos();
     long left;
@@ -219,6 +259,7 @@ public final class JetStreamSource implements Source {
 
   private void deliver(Message message, MessageHandler handler) {
     NatsJetStreamMetaData meta = message.metaData();
+    pending = meta.pendingCount();
     BridgeMessage bridgeMessage = new BridgeMessage(message.getData(), null,
         NatsHeaderCodec.decode(message.getHeaders()),
         new SourcePosition.JetStream(message.getSubject(), meta.getStream(), meta.streamSequence(),

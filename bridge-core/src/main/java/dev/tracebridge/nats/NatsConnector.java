@@ -101,6 +101,12 @@ public final class NatsConnector implements AutoCloseable {
     return Optional.ofNullable(connection);
   }
 
+  /** Times jnats re-established the connection after losing it; 0 before the first connect. */
+  public long reconnects() {
+    Connection c = connection;
+    return c == null ? 0 : c.getStatistics().getReconnects();
+  }
+
   /** Is told of connection events (reconnected, disconnected, closed...) from jnats's callback thread. */
   public void addListener(ConnectionListener listener) {
     listeners.add(listener);

@@ -111,6 +111,11 @@ public final class NatsCoreSource implements Source {
   }
 
   @Override
+  public long reconnects() {
+    return connector.reconnects();
+  }
+
+  @Override
   public long droppedMessages() {
     Subscription s = subscription;
     return droppedBefore.get() + (s == null ? 0 : s.getDroppedCount());

@@ -82,6 +82,11 @@ public final class NatsSink implements Sink {
   }
 
   @Override
+  public long reconnects() {
+    return connector.reconnects();
+  }
+
+  @Override
   public CompletableFuture<SendReceipt> send(OutboundMessage m) {
     CompletableFuture<SendReceipt> future = new CompletableFuture<>();
     Connection connection = connector.connection().orElse(null);

@@ -10,9 +10,11 @@ import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.metrics.RouteMetrics;
 import dev.tracebridge.tracing.RelayTracer;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -80,7 +82,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final Backoff backoff;
   private final ScheduledThreadPoolExecutor loop;
   private final InFlightWindow window;
-  private final RouteMetrics metrics = new RouteMetrics();
+  private final RouteMetrics metrics;
   private final String sourceDescription;
   private final String destinationDescription;
   private final RateLimitedLog deadLetterWarnings = new RateLimitedLog(log);
@@ -108,15 +110,15 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private volatile boolean closed;
   private volatile String lastError;
 
-  public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer) {
-    this(config, source, sink, deadLetterSink, tracer, 1);
-  }
-
-  /** {@code configVersion}: the version of the bridge's configuration this route belongs to, for {@code /routes}. */
+  /**
+   * A route whose counters and durations are registered in {@code meters} under its name; {@code configVersion}
+   * is the version of the bridge's configuration it belongs to, for {@code /routes}.
+   */
   public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer,
-                     int configVersion) {
+                     MeterRegistry meters, int configVersion) {
     this.configVersion = configVersion;
     this.config = config;
+    this.metrics = new RouteMetrics(config.name(), meters);
     this.source = source;
     this.sink = sink;
     this.deadLetterSink = deadLetterSink;
@@ -689,5 +691,19 @@ public final class RouteRunner implements RouteView, MessageHandler {
   @Override
   public long sourceDropped() {
     return source.droppedMessages();
+  }
+
+  @Override
+  public Map<String, Long> sourceLag() {
+    return source.lag();
+  }
+
+  @Override
+  public Map<String, Long> reconnects() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counts.put("source", source.reconnects());
+    counts.put("sink", sink.reconnects());
+    deadLetterSink.ifPresent(dl -> counts.put("dead-letter", dl.reconnects()));
+    return counts;
   }
 }

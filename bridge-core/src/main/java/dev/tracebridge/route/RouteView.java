@@ -1,6 +1,7 @@
 package dev.tracebridge.route;
 
 import dev.tracebridge.metrics.RouteMetrics;
+import java.util.Map;
 import java.util.Optional;
 
 /** A read-only look at one running route, for the admin endpoints. Holds no secret. */
@@ -34,6 +35,19 @@ public interface RouteView {
   /** Bytes of the messages in flight, as the route's byte window counts them. */
   default long inFlightBytes() {
     return 0;
+  }
+
+  /** The source's lag by partition; see {@link Source#lag}. */
+  default Map<String, Long> sourceLag() {
+    return Map.of();
+  }
+
+  /**
+   * Reconnects by connection ({@code source}, {@code sink}, {@code dead-letter}); see {@link Source#reconnects}.
+   * The keys are fixed for the route's life.
+   */
+  default Map<String, Long> reconnects() {
+    return Map.of();
   }
 
   /** Messages the source lost before the route saw them (a core NATS slow consumer); see {@link Source#droppedMessages}. */

@@ -29,6 +29,11 @@ public interface Sink extends AutoCloseable {
   /** What a failure of {@link #send} means for the message; see {@link ErrorClass}. */
   ErrorClass classify(Throwable error);
 
+  /** Like {@link Source#reconnects}: for the sink's own connection. */
+  default long reconnects() {
+    return 0;
+  }
+
   /** Waits up to the timeout for every send to be confirmed or failed. */
   void flush(Duration timeout);
 

@@ -1,5 +1,7 @@
 package dev.tracebridge.route;
 
+import java.util.Map;
+
 /**
  * Consumes from one broker and pushes each message to a {@link MessageHandler}. A source connects in
  * the background and keeps retrying while its broker is unreachable; it never throws for that.
@@ -20,6 +22,24 @@ public interface Source extends AutoCloseable {
    * subscription whose client buffer overflowed: a slow consumer). Zero for sources that lose nothing.
    */
   default long droppedMessages() {
+    return 0;
+  }
+
+  /**
+   * How far the consumer is behind, by partition: for Kafka the records between the committed position
+   * and the log end of each assigned partition (key {@code topic-partition}), for JetStream the consumer's
+   * pending count (key {@code ""}). Read by {@code /metrics} from the admin thread, so it must be cheap
+   * and never wait on a broker: sources publish it from their own threads. Empty when unknown.
+   */
+  default Map<String, Long> lag() {
+    return Map.of();
+  }
+
+  /**
+   * Times the source's connection was re-established after it was lost (NATS), or connections its
+   * client opened (Kafka's {@code connection-creation-total}); zero before the first connect.
+   */
+  default long reconnects() {
     return 0;
   }
 

@@ -3,6 +3,7 @@ package dev.tracebridge.runtime;
 import dev.tracebridge.admin.AdminServer;
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.RouteConfig;
+import dev.tracebridge.metrics.BridgeMetrics;
 import dev.tracebridge.route.BridgeStatus;
 import dev.tracebridge.route.RouteRunner;
 import dev.tracebridge.route.RouteView;
@@ -37,9 +38,11 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
   private volatile BridgeConfig config;
   private volatile int version = 1;
   private boolean closed;
+  private final BridgeMetrics metrics;
   private volatile AdminServer admin;
 
-  private Bridge(Telemetry telemetry, BridgeConfig config) {
+  private Bridge(Telemetry telemetry, BridgeConfig config, BridgeMetrics metrics) {
+    this.metrics = metrics;
     this.telemetry = telemetry;
     this.config = config;
     this.routes = List.of();
@@ -47,15 +50,17 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
 
   /** Starts every route (each connects in the background) and the admin server. */
   public static Bridge start(BridgeConfig config, Telemetry telemetry) throws InterruptedException {
-    Bridge bridge = new Bridge(telemetry, config);
+    // JVM binders only here, in the process that runs routes: not in every test's registry
+    Bridge bridge = new Bridge(telemetry, config, new BridgeMetrics().withJvmMetrics());
     List<RouteRunner> routes = new ArrayList<>();
     for (RouteConfig route : config.routes()) {
       routes.add(bridge.newRoute(config, route));
     }
     routes.forEach(RouteRunner::start);
     bridge.routes = List.copyOf(routes);
+    bridge.metrics.bind(bridge);
     if (config.admin().enabled()) {
-      bridge.admin = AdminServer.start(config.admin(), bridge);
+      bridge.admin = AdminServer.start(config.admin(), bridge, bridge.metrics);
     }
     return bridge;
   }
@@ -66,6 +71,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
         Endpoints.sink(route, "sink", route.to(), bridge),
         route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, bridge)),
         new RelayTracer(telemetry.openTelemetry(), bridge, route),
+        metrics.registry(),
         version);
   }
 
@@ -120,6 +126,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     }
     // Drain first, then start: the new route of a changed one must not consume beside the old one.
     RouteDrain.drainAndClose(toStop, next.shutdownTimeout());
+    toStop.forEach(metrics::unbindRoute); // before a successor of the same name registers its own series
 
     int nextVersion = version + 1;
     version = nextVersion;
@@ -136,6 +143,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
       }
     }
     fresh.forEach(RouteRunner::start);
+    fresh.forEach(metrics::bindRoute);
     routes = List.copyOf(nextRoutes);
     config = next;
     ReloadResult result = new ReloadResult(nextVersion, started, restarted, stopped, unchanged);
@@ -210,6 +218,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
       if (admin != null) {
         admin.close(); // last, so that probes saw the drain
       }
+      metrics.close();
     }
     log.info("stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tracebridge.config.AdminConfig;
+import dev.tracebridge.metrics.BridgeMetrics;
 import dev.tracebridge.route.RouteState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,11 +21,9 @@ import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
 
-  private static final AdminConfig ANY_PORT = new AdminConfig(true, "127.0.0.1", 0);
-
   @Test
   void healthzAnswersOkAndIgnoresTheQueryString() throws Exception {
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus())) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus())) {
       HttpResponse<String> plain = AdminHttp.get(server, "/healthz");
       HttpResponse<String> withQuery = AdminHttp.get(server, "/healthz?verbose=1");
 
@@ -41,7 +40,7 @@ class AdminServerTest {
         .set(RouteState.STARTING, "kafka 127.0.0.1:9092 unreachable");
     TestRoute events = new TestRoute("events", "jetstream:EVENTS/events.>", "kafka:events")
         .set(RouteState.RUNNING, null);
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus(orders, events))) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus(orders, events))) {
       HttpResponse<String> starting = AdminHttp.get(server, "/readyz");
       assertEquals(503, starting.statusCode());
       assertEquals(Optional.of("application/json"), starting.headers().firstValue("content-type"));
@@ -66,7 +65,7 @@ class AdminServerTest {
 
   @Test
   void aBridgeWithoutRoutesIsNotReady() throws Exception {
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus())) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus())) {
       HttpResponse<String> response = AdminHttp.get(server, "/readyz");
 
       assertEquals(503, response.statusCode());
@@ -88,7 +87,7 @@ class AdminServerTest {
         .set(RouteState.FAILED, "send failed:\n\"events\" is not a valid topic");
     events.metrics().consumed();
     events.metrics().failed();
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus(orders, events))) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus(orders, events))) {
       HttpResponse<String> response = AdminHttp.get(server, "/routes");
 
       assertEquals(200, response.statusCode());
@@ -106,7 +105,7 @@ class AdminServerTest {
 
   @Test
   void unknownPathsAre404AndOtherMethods405() throws Exception {
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus())) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus())) {
       assertEquals(404, AdminHttp.get(server, "/").statusCode());
       assertEquals(404, AdminHttp.get(server, "/healthz/").statusCode());
       assertEquals(404, AdminHttp.get(server, "/admin/metrics").statusCode());
@@ -123,7 +122,7 @@ class AdminServerTest {
   @Test
   void headAnswersLikeGetWithoutTheBody() throws Exception {
     TestRoute orders = new TestRoute("orders", "kafka:orders", "nats:orders").set(RouteState.STARTING, "connecting");
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus(orders))) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus(orders))) {
       HttpResponse<String> get = AdminHttp.get(server, "/readyz");
       HttpResponse<String> head = AdminHttp.send(server, "HEAD", "/readyz");
 
@@ -136,7 +135,7 @@ class AdminServerTest {
 
   @Test
   void keepsAnHttp11ConnectionOpenAndClosesAnHttp10One() throws Exception {
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus());
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus());
         Socket socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(5000);
       InputStream in = socket.getInputStream();
@@ -153,7 +152,7 @@ class AdminServerTest {
 
   @Test
   void answersARequestItCannotDecodeWith400AndCloses() throws Exception {
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus());
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus());
         Socket socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(5000);
       socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: many\r\n\r\n"
@@ -166,8 +165,8 @@ class AdminServerTest {
 
   @Test
   void portZeroPicksAFreePortAndTheServerReallyListensThere() throws Exception {
-    try (AdminServer first = AdminServer.start(ANY_PORT, new TestBridgeStatus());
-        AdminServer second = AdminServer.start(ANY_PORT, new TestBridgeStatus())) {
+    try (AdminServer first = AdminHttp.start(new TestBridgeStatus());
+        AdminServer second = AdminHttp.start(new TestBridgeStatus())) {
       assertTrue(first.port() > 0);
       assertNotEquals(first.port(), second.port());
       assertEquals(200, AdminHttp.get(first, "/healthz").statusCode());
@@ -175,14 +174,15 @@ class AdminServerTest {
 
       AdminConfig taken = new AdminConfig(true, "127.0.0.1", first.port());
       IllegalStateException error =
-          assertThrows(IllegalStateException.class, () -> AdminServer.start(taken, new TestBridgeStatus()));
+          assertThrows(IllegalStateException.class,
+              () -> AdminServer.start(taken, new TestBridgeStatus(), new BridgeMetrics()));
       assertTrue(error.getMessage().contains("127.0.0.1:" + first.port()), error.getMessage());
     }
   }
 
   @Test
   void closeStopsListeningAndMayBeRepeated() throws Exception {
-    AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus());
+    AdminServer server = AdminHttp.start(new TestBridgeStatus());
     int port = server.port();
     assertEquals(200, AdminHttp.get(server, "/healthz").statusCode());
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.tracebridge.config.AdminConfig;
+import dev.tracebridge.metrics.BridgeMetrics;
 import dev.tracebridge.metrics.RouteMetrics;
 import dev.tracebridge.route.RouteState;
 import java.net.http.HttpResponse;
@@ -22,8 +22,6 @@ import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
 
-  private static final AdminConfig ANY_PORT = new AdminConfig(true, "127.0.0.1", 0);
-
   // The text exposition format 0.0.4, as written in Prometheus' exposition_formats.md.
   private static final String METRIC_NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
   private static final String LABEL_NAME = "[a-zA-Z_][a-zA-Z0-9_]*";
@@ -39,7 +37,9 @@ class MetricsEndpointTest {
 
   @Test
   void rendersEveryFamilyInTheExpositionFormatWithCumulativeBuckets() throws Exception {
-    TestRoute orders = new TestRoute("orders", "kafka:orders", "nats:orders").set(RouteState.RUNNING, null);
+    BridgeMetrics registry = new BridgeMetrics();
+    TestRoute orders = new TestRoute(registry.registry(), "orders", "kafka:orders", "nats:orders")
+        .set(RouteState.RUNNING, null);
     RouteMetrics metrics = orders.metrics();
     for (int i = 0; i < 4; i++) {
       metrics.consumed();
@@ -49,11 +49,11 @@ class MetricsEndpointTest {
     metrics.produced(40_000_000_000L); // 40 s: only +Inf
     metrics.retried();
     metrics.deadLettered();
-    TestRoute events = new TestRoute("events", "nats:events.>", "kafka:events")
+    TestRoute events = new TestRoute(registry.registry(), "events", "nats:events.>", "kafka:events")
         .set(RouteState.DISCONNECTED, "connection lost");
     TestBridgeStatus status = new TestBridgeStatus(List.of(orders, events), 7, 1234);
 
-    try (AdminServer server = AdminServer.start(ANY_PORT, status)) {
+    try (AdminServer server = AdminHttp.start(status, registry)) {
       HttpResponse<String> response = AdminHttp.get(server, "/metrics");
 
       assertEquals(200, response.statusCode());
@@ -61,23 +61,24 @@ class MetricsEndpointTest {
           response.headers().firstValue("content-type"));
       Map<String, String> samples = parse(response.body());
 
-      assertEquals("4", samples.get("bridge_messages_consumed_total{route=orders}"));
-      assertEquals("3", samples.get("bridge_messages_produced_total{route=orders}"));
-      assertEquals("1", samples.get("bridge_messages_dead_lettered_total{route=orders}"));
-      assertEquals("1", samples.get("bridge_messages_retried_total{route=orders}"));
-      assertEquals("0", samples.get("bridge_messages_failed_total{route=orders}"));
-      assertEquals("0", samples.get("bridge_in_flight_messages{route=orders}"));
-      assertEquals("0", samples.get("bridge_in_flight_bytes{route=orders}"));
-      assertEquals("0", samples.get("bridge_source_dropped_total{route=orders}"));
-      assertEquals("0", samples.get("bridge_messages_consumed_total{route=events}"));
-      assertEquals("1", samples.get("bridge_route_up{route=orders}"));
-      assertEquals("0", samples.get("bridge_route_up{route=events}"));
-      assertEquals("7", samples.get("bridge_spans_dropped_total"));
-      assertEquals("1234", samples.get("bridge_spans_exported_total"));
+      assertEquals(4, value(samples, "bridge_messages_consumed_total{route=orders}"));
+      assertEquals(3, value(samples, "bridge_messages_produced_total{route=orders}"));
+      assertEquals(1, value(samples, "bridge_messages_dead_lettered_total{route=orders}"));
+      assertEquals(1, value(samples, "bridge_messages_retried_total{route=orders}"));
+      assertEquals(0, value(samples, "bridge_messages_failed_total{route=orders}"));
+      assertEquals(0, value(samples, "bridge_in_flight_messages{route=orders}"));
+      assertEquals(0, value(samples, "bridge_in_flight_bytes{route=orders}"));
+      assertEquals(0, value(samples, "bridge_source_dropped_total{route=orders}"));
+      assertEquals(0, value(samples, "bridge_messages_consumed_total{route=events}"));
+      assertEquals(1, value(samples, "bridge_route_up{route=orders}"));
+      assertEquals(0, value(samples, "bridge_route_up{route=events}"));
+      assertEquals(7, value(samples, "bridge_spans_dropped_total"));
+      assertEquals(1234, value(samples, "bridge_spans_exported_total"));
 
-      // Written as Prometheus' own clients write them, which is what dashboards match on.
-      List<String> bounds = List.of("0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
-          "0.5", "1", "2.5", "5", "10", "30", "+Inf");
+      // Written as the Prometheus Java client writes them (Java's Double.toString): histogram_quantile
+      // reads them as numbers, so only a query matching an le value literally would care.
+      List<String> bounds = List.of("5.0E-4", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+          "0.5", "1.0", "2.5", "5.0", "10.0", "30.0", "+Inf");
       assertEquals(RouteMetrics.DURATION_BUCKETS.length + 1, bounds.size());
       assertEquals(bounds.size(), samples.keySet().stream()
           .filter(key -> key.startsWith("bridge_relay_duration_seconds_bucket{route=orders,")).count());
@@ -89,7 +90,7 @@ class MetricsEndpointTest {
         }
         long cumulative = Long.parseLong(value);
         long expected = switch (le) {
-          case "0.0005", "0.001", "0.0025" -> 1;
+          case "5.0E-4", "0.001", "0.0025" -> 1;
           case "+Inf" -> 3;
           default -> 2;
         };
@@ -97,25 +98,109 @@ class MetricsEndpointTest {
         assertTrue(cumulative >= previous, "buckets are cumulative");
         previous = cumulative;
       }
-      assertEquals("3", samples.get("bridge_relay_duration_seconds_count{route=orders}"));
-      assertEquals(40.0033, Double.parseDouble(samples.get("bridge_relay_duration_seconds_sum{route=orders}")), 1e-9);
-      assertEquals("0", samples.get("bridge_relay_duration_seconds_bucket{route=events,le=+Inf}"));
-      assertEquals("0", samples.get("bridge_relay_duration_seconds_count{route=events}"));
+      assertEquals(3, value(samples, "bridge_relay_duration_seconds_count{route=orders}"));
+      assertEquals(40.0033, value(samples, "bridge_relay_duration_seconds_sum{route=orders}"), 1e-9);
+      assertEquals(40.0, value(samples, "bridge_relay_duration_seconds_max{route=orders}"), 1e-9);
+      assertEquals(0, value(samples, "bridge_relay_duration_seconds_bucket{route=events,le=+Inf}"));
+      assertEquals(0, value(samples, "bridge_relay_duration_seconds_count{route=events}"));
     }
   }
 
   @Test
   void escapesTheRouteLabelSoItReadsBackAsTheRouteName() throws Exception {
     String name = "we\"ird\\route\nname";
-    TestRoute route = new TestRoute(name, "nats:a", "kafka:b").set(RouteState.RUNNING, null);
+    BridgeMetrics registry = new BridgeMetrics();
+    TestRoute route = new TestRoute(registry.registry(), name, "nats:a", "kafka:b").set(RouteState.RUNNING, null);
     route.metrics().consumed();
 
-    try (AdminServer server = AdminServer.start(ANY_PORT, new TestBridgeStatus(route))) {
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus(route), registry)) {
       String body = AdminHttp.get(server, "/metrics").body();
 
-      assertTrue(body.contains("bridge_messages_consumed_total{route=\"we\\\"ird\\\\route\\nname\"} 1\n"), body);
-      assertEquals("1", parse(body).get("bridge_messages_consumed_total{route=" + name + "}"));
+      assertTrue(body.contains("bridge_messages_consumed_total{route=\"we\\\"ird\\\\route\\nname\"} 1.0\n"), body);
+      assertEquals(1, value(parse(body), "bridge_messages_consumed_total{route=" + name + "}"));
     }
+  }
+
+  @Test
+  void servesOpenMetricsWhenTheScraperAsksForIt() throws Exception {
+    BridgeMetrics registry = new BridgeMetrics();
+    TestRoute orders = new TestRoute(registry.registry(), "orders", "kafka:orders", "nats:orders")
+        .set(RouteState.RUNNING, null);
+    orders.metrics().consumed();
+    orders.metrics().produced(2_000_000);
+
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus(orders), registry)) {
+      // what Prometheus 2.x and 3.x send, OpenMetrics first
+      HttpResponse<String> open = AdminHttp.get(server, "/metrics",
+          "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+              + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+      assertEquals(Optional.of(BridgeMetrics.OPENMETRICS_CONTENT_TYPE), open.headers().firstValue("content-type"));
+      String body = open.body();
+      assertTrue(body.endsWith("# EOF\n"), body);
+      // OpenMetrics names the counter family without _total and its sample with it
+      assertTrue(body.contains("# TYPE bridge_messages_consumed counter\n"), body);
+      assertTrue(body.contains("bridge_messages_consumed_total{route=\"orders\"} 1.0\n"), body);
+      assertTrue(body.contains("# TYPE bridge_relay_duration_seconds histogram\n"), body);
+      assertTrue(body.contains("bridge_relay_duration_seconds_count{route=\"orders\"} 1\n"), body);
+
+      for (String accept : new String[] {"text/plain;version=0.0.4", "*/*",
+          "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"}) {
+        HttpResponse<String> text = AdminHttp.get(server, "/metrics", accept);
+        assertEquals(Optional.of(BridgeMetrics.TEXT_CONTENT_TYPE), text.headers().firstValue("content-type"), accept);
+        assertEquals(1, value(parse(text.body()), "bridge_messages_consumed_total{route=orders}"), accept);
+      }
+    }
+  }
+
+  @Test
+  void rendersEachPartitionsLagAndForgetsPartitionsThatAreGone() throws Exception {
+    BridgeMetrics registry = new BridgeMetrics();
+    TestRoute orders = new TestRoute(registry.registry(), "orders", "kafka:orders", "nats:orders")
+        .lag(Map.of("orders-0", 5L, "orders-1", 0L));
+    TestRoute events = new TestRoute(registry.registry(), "events", "jetstream:EVENTS", "kafka:events")
+        .lag(Map.of("", 42L));
+
+    try (AdminServer server = AdminHttp.start(new TestBridgeStatus(orders, events), registry)) {
+      Map<String, String> first = parse(AdminHttp.get(server, "/metrics").body());
+      assertEquals(5, value(first, "bridge_source_lag{partition=orders-0,route=orders}"));
+      assertEquals(0, value(first, "bridge_source_lag{partition=orders-1,route=orders}"));
+      assertEquals(42, value(first, "bridge_source_lag{partition=,route=events}"));
+
+      orders.lag(Map.of("orders-1", 7L)); // orders-0 revoked
+      events.lag(Map.of("", 40L));
+      Map<String, String> second = parse(AdminHttp.get(server, "/metrics").body());
+      assertFalse(second.containsKey("bridge_source_lag{partition=orders-0,route=orders}"), second.toString());
+      assertEquals(7, value(second, "bridge_source_lag{partition=orders-1,route=orders}"));
+      assertEquals(40, value(second, "bridge_source_lag{partition=,route=events}"));
+    }
+  }
+
+  @Test
+  void rendersJvmMetricsUnderMicrometersStandardNames() throws Exception {
+    try (BridgeMetrics registry = new BridgeMetrics().withJvmMetrics();
+        AdminServer server = AdminHttp.start(new TestBridgeStatus(), registry)) {
+      Map<String, String> samples = parse(AdminHttp.get(server, "/metrics").body());
+
+      double heapUsed = samples.entrySet().stream()
+          .filter(sample -> sample.getKey().startsWith("jvm_memory_used_bytes{area=heap,"))
+          .mapToDouble(sample -> Double.parseDouble(sample.getValue())).sum();
+      assertTrue(heapUsed > 0, "heap used " + heapUsed);
+      for (String family : List.of("jvm_memory_max_bytes", "jvm_threads_live_threads", "jvm_threads_states_threads",
+          "jvm_gc_memory_allocated_bytes_total", "jvm_classes_loaded_classes", "process_cpu_usage",
+          "system_cpu_count", "process_uptime_seconds")) {
+        assertTrue(samples.keySet().stream().anyMatch(key -> key.equals(family) || key.startsWith(family + "{")),
+            family + " in " + samples.keySet());
+      }
+    }
+  }
+
+  /** A sample's value as a number; fails when the sample is missing. */
+  static double value(Map<String, String> samples, String key) {
+    String value = samples.get(key);
+    if (value == null) {
+      fail("no sample " + key + " in " + samples.keySet());
+    }
+    return Double.parseDouble(value);
   }
 
   /**
@@ -123,7 +208,7 @@ class MetricsEndpointTest {
    * before its samples and that its samples are not interleaved with another family's; returns the samples
    * as {@code name{label=unescaped value,...}} to value.
    */
-  private static Map<String, String> parse(String text) {
+  static Map<String, String> parse(String text) {
     assertTrue(text.endsWith("\n"), "the last line ends with a line feed");
     Map<String, String> samples = new LinkedHashMap<>();
     Map<String, String> types = new LinkedHashMap<>();
@@ -161,7 +246,8 @@ class MetricsEndpointTest {
   private static String familyOf(String sampleName, Map<String, String> types) {
     for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
       String base = sampleName.endsWith(suffix) ? sampleName.substring(0, sampleName.length() - suffix.length()) : null;
-      if (base != null && "histogram".equals(types.get(base))) {
+      String type = base == null ? null : types.get(base);
+      if ("histogram".equals(type) || ("summary".equals(type) && !"_bucket".equals(suffix))) {
         return base;
       }
     }

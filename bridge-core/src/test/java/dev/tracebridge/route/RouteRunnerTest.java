@@ -11,6 +11,7 @@ import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.route.InMemorySink.Answer;
 import dev.tracebridge.tracing.RelayTracer;
 import io.opentelemetry.api.OpenTelemetry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ class RouteRunnerTest {
         """.formatted(withDeadLetter ? "dead-letter.kafka { topic = \"dlq\" }" : "", extra), "test.conf");
     RouteConfig routeConfig = config.routes().get(0);
     route = new RouteRunner(routeConfig, source, sink, withDeadLetter ? Optional.of(deadLetter) : Optional.empty(),
-        new RelayTracer(OpenTelemetry.noop(), config, routeConfig));
+        new RelayTracer(OpenTelemetry.noop(), config, routeConfig), new SimpleMeterRegistry(), 1);
     route.start();
     await().atMost(WAIT).until(() -> route.state() == RouteState.RUNNING);
     return route;
