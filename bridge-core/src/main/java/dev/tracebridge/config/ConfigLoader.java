@@ -59,9 +59,11 @@ import java.util.regex.Pattern;
  *     user = ..., password = ...        #   user with password,
  *     credentials-file = ...            #   credentials file (JWT + nkey seed),
  *     nkey-file = ...                   #   nkey seed file
+ *     token-file = ...                  # instead of token: a file holding it (a mounted Kubernetes Secret)
+ *     password-file = ...               # instead of password: a file holding it
  *     tls {                             # optional; present means TLS with these stores
- *       keystore = ..., keystore-password = ...
- *       truststore = ..., truststore-password = ...
+ *       keystore = ..., keystore-password = ...     # or keystore-password-file
+ *       truststore = ..., truststore-password = ... # or truststore-password-file
  *       handshake-first = false         # TLS before the server's INFO line
  *     }
  *   }
@@ -113,6 +115,11 @@ import java.util.regex.Pattern;
  *   <li>Files named by {@code credentials-file}, {@code nkey-file}, {@code keystore} and
  *       {@code truststore} are not opened: the file may be checked on another machine than the one that
  *       runs the bridge.
+ *   <li>Files named by {@code token-file}, {@code password-file}, {@code keystore-password-file} and
+ *       {@code truststore-password-file} are read while loading, as {@code ${VAR}} substitutions are
+ *       resolved then: they stand for values of the file. Trailing line breaks are removed; a missing,
+ *       unreadable or empty file is a problem of its key, and the problem names the file, never its
+ *       content. Each is the alternative to the key without {@code -file}; writing both is a problem.
  *   <li>A key set to {@code null} counts as not written, as HOCON's {@code hasPath} has it.
  *   <li>Only {@code bridge} may stand at the top of the file.
  *   <li>A syntax error ends the check (HOCON cannot read past it) and is reported with HOCON's message,
@@ -263,9 +270,9 @@ public final class ConfigLoader {
 
   private static NatsClusterConfig nats(ConfigNode node) {
     List<String> servers = node.stringListOrCommaSeparated("servers").orElse(List.of("nats://127.0.0.1:4222"));
-    Optional<Secret> token = node.secret("token");
+    Optional<Secret> token = node.secretOrFile("token", "token-file");
     Optional<String> user = node.string("user");
-    Optional<Secret> password = node.secret("password");
+    Optional<Secret> password = node.secretOrFile("password", "password-file");
     Optional<Path> credentialsFile = node.string("credentials-file").map(Path::of);
     Optional<Path> nkeyFile = node.string("nkey-file").map(Path::of);
     Optional<NatsClusterConfig.TlsConfig> tls = node.object("tls").map(ConfigLoader::tls);
@@ -277,34 +284,36 @@ public final class ConfigLoader {
     servers.stream().filter(url -> !url.isBlank())
         .forEach(url -> NatsServerUrls.problem(url).ifPresent(m -> node.problem("servers", m)));
     List<String> methods = new ArrayList<>();
-    token.ifPresent(t -> methods.add("token"));
+    token.ifPresent(t -> methods.add(node.has("token") ? "token" : "token-file"));
     user.ifPresent(u -> methods.add("user"));
     credentialsFile.ifPresent(f -> methods.add("credentials-file"));
     nkeyFile.ifPresent(f -> methods.add("nkey-file"));
     if (methods.size() > 1) {
       node.problem("found both " + String.join(" and ", methods) + "; use one authentication method");
     }
-    if (user.isPresent() && password.isEmpty()) {
-      node.problem("user", "needs password");
+    // a password-file that cannot be read is reported on its own
+    if (user.isPresent() && password.isEmpty() && !node.has("password-file")) {
+      node.problem("user", "needs password or password-file");
     }
     if (password.isPresent() && user.isEmpty()) {
-      node.problem("password", "needs user");
+      node.problem(node.has("password") ? "password" : "password-file", "needs user");
     }
     return new NatsClusterConfig(servers, token, user, password, credentialsFile, nkeyFile, tls);
   }
 
   private static NatsClusterConfig.TlsConfig tls(ConfigNode node) {
     Optional<Path> keystore = node.string("keystore").map(Path::of);
-    Optional<Secret> keystorePassword = node.secret("keystore-password");
+    Optional<Secret> keystorePassword = node.secretOrFile("keystore-password", "keystore-password-file");
     Optional<Path> truststore = node.string("truststore").map(Path::of);
-    Optional<Secret> truststorePassword = node.secret("truststore-password");
+    Optional<Secret> truststorePassword = node.secretOrFile("truststore-password", "truststore-password-file");
     boolean handshakeFirst = node.bool("handshake-first", false);
     node.rejectUnknownKeys();
     if (keystorePassword.isPresent() && keystore.isEmpty()) {
-      node.problem("keystore-password", "needs keystore");
+      node.problem(node.has("keystore-password") ? "keystore-password" : "keystore-password-file", "needs keystore");
     }
     if (truststorePassword.isPresent() && truststore.isEmpty()) {
-      node.problem("truststore-password", "needs truststore");
+      node.problem(node.has("truststore-password") ? "truststore-password" : "truststore-password-file",
+          "needs truststore");
     }
     return new NatsClusterConfig.TlsConfig(keystore, keystorePassword, truststore, truststorePassword, handshakeFirst);
   }

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -133,6 +134,37 @@ final class ConfigNode {
 
   Optional<Secret> secret(String key) {
     return string(key).map(Secret::new);
+  }
+
+  /**
+   * A secret written at {@code key}, or read from the file named at {@code fileKey} (at most one of
+   * them), so that a Kubernetes Secret mounted as a file needs no environment variable. The file is read
+   * now, as UTF-8, with its trailing line breaks removed (what {@code echo} and most editors add); a
+   * file that cannot be read, or holds nothing, is a problem of {@code fileKey}. Problems name the file,
+   * never its content.
+   */
+  Optional<Secret> secretOrFile(String key, String fileKey) {
+    Optional<Secret> inline = secret(key);
+    Optional<String> file = string(fileKey);
+    if (file.isEmpty()) {
+      return inline;
+    }
+    if (inline.isPresent()) {
+      problem(fileKey, "set " + key + " or " + fileKey + ", not both");
+      return inline;
+    }
+    Path path = Path.of(file.get());
+    try {
+      String content = SecretFiles.read(path);
+      if (content.isEmpty()) {
+        problem(fileKey, "'" + path + "' is empty");
+        return Optional.empty();
+      }
+      return Optional.of(new Secret(content));
+    } catch (SecretFiles.UnreadableException e) {
+      problem(fileKey, "cannot read '" + path + "': " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
   boolean bool(String key, boolean defaultValue) {

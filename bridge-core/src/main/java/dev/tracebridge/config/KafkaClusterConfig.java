@@ -10,4 +10,10 @@ public record KafkaClusterConfig(String bootstrapServers, Map<String, String> pr
   public KafkaClusterConfig {
     properties = Map.copyOf(properties);
   }
+
+  /** Property values hidden: they may be secrets. */
+  @Override
+  public String toString() {
+    return "KafkaClusterConfig[bootstrapServers=" + bootstrapServers + ", properties=" + Secret.redacted(properties) + "]";
+  }
 }

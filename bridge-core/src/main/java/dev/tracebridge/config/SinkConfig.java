@@ -30,6 +30,12 @@ public sealed interface SinkConfig {
     public Template destination() {
       return topic;
     }
+
+    /** Property values hidden: they may be secrets. */
+    @Override
+    public String toString() {
+      return "Kafka[topic=" + topic + ", key=" + key + ", properties=" + Secret.redacted(properties) + "]";
+    }
   }
 
   record Nats(Template subject) implements SinkConfig {

@@ -30,6 +30,13 @@ public sealed interface SourceConfig {
     public String displayName() {
       return topicPattern.orElseGet(() -> String.join(",", topics));
     }
+
+    /** Property values hidden: they may be secrets. */
+    @Override
+    public String toString() {
+      return "Kafka[topics=" + topics + ", topicPattern=" + topicPattern + ", groupId=" + groupId
+          + ", startFrom=" + startFrom + ", properties=" + Secret.redacted(properties) + "]";
+    }
   }
 
   /** {@code from.nats}: core NATS, at most once by nature. */

@@ -35,6 +35,8 @@ final class ClusterProbe implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private Admin admin; // only touched by the scheduler thread, and by close() after it ended
   private volatile boolean reachable;
+  /** Whether a probe ran: a cluster unreachable from the start is reported once too, with its reason. */
+  private boolean probed;
 
   /**
    * @param clientProperties the endpoint's client properties; only those an Admin client knows are used
@@ -44,7 +46,9 @@ final class ClusterProbe implements AutoCloseable {
     Set<String> adminNames = AdminClientConfig.configNames();
     Map<String, Object> props = new HashMap<>();
     clientProperties.forEach((name, value) -> {
-      if (adminNames.contains(name)) {
+      // a config provider's own settings (config.providers.<name>.class...) are not in configNames(),
+      // but without them a ${provider:...} value (a secret read from a file) cannot be resolved
+      if (adminNames.contains(name) || name.startsWith("config.providers.")) {
         props.put(name, value);
       }
     });
@@ -86,7 +90,7 @@ final class ClusterProbe implements AutoCloseable {
       nowReachable = false;
       reason = e.toString();
     }
-    if (nowReachable != reachable) {
+    if (nowReachable != reachable || !probed) {
       if (nowReachable) {
         log.info("{}: Kafka cluster reachable", clientId);
       } else {
@@ -94,6 +98,7 @@ final class ClusterProbe implements AutoCloseable {
       }
     }
     reachable = nowReachable;
+    probed = true;
   }
 
   @Override

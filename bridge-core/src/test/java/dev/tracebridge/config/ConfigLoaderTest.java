@@ -202,7 +202,7 @@ class ConfigLoaderTest {
         badValue.problems().get(0).toString(), "a substituted value is reported at the line of its key");
 
     ConfigException unset = assertThrows(ConfigException.class, () -> ConfigLoader.parse(hocon, "env.conf"));
-    assertEquals(List.of("env.conf:6: bridge.nats.user: needs password"),
+    assertEquals(List.of("env.conf:6: bridge.nats.user: needs password or password-file"),
         unset.problems().stream().map(ConfigProblem::toString).toList(),
         "an optional substitution that is not set leaves the key unset, so the defaults stay");
   }
@@ -297,7 +297,7 @@ class ConfigLoaderTest {
         "many.conf:3: bridge.tracing.propagation: expected one of continue, passthrough, found 'forward'",
         "many.conf:6: bridge.kafka.properties.sasl.jaas.config: a property list may hold strings, numbers and booleans only",
         "many.conf:8: bridge.nats: found both token and user; use one authentication method",
-        "many.conf:10: bridge.nats.user: needs password",
+        "many.conf:10: bridge.nats.user: needs password or password-file",
         "many.conf:13: bridge.routes.bad.name: route name 'bad.name' must not contain '.', '*', '>', '/', '\\',"
             + " whitespace or control characters",
         "many.conf:14: bridge.routes.bad.name.from.kafka: needs topics (a list) or topic-pattern (a regular expression)",

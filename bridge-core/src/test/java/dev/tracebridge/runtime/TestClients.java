@@ -1,7 +1,12 @@
 package dev.tracebridge.runtime;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +58,15 @@ final class TestClients {
       });
       return out;
     }
+  }
+
+  /** The body of an admin endpoint, which must answer 200. */
+  static String adminGet(int port, String path) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), path + ": " + response.body());
+    return response.body();
   }
 
   /** The offsets a consumer group committed, per partition. */

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +21,10 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -29,7 +35,8 @@ import org.apache.kafka.server.common.MetadataVersion;
 /**
  * A single-node Kafka broker (KRaft, combined broker and controller) running inside the test JVM.
  * Each instance formats a fresh temporary log directory and deletes it on {@link #close()}, so a
- * broker started again on the same port is an empty cluster.
+ * broker started again on the same port is an empty cluster. {@link #builder()} adds SASL and TLS
+ * listeners, so that the bridge's Kafka security settings are tested against a real broker.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -41,15 +48,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     quietBrokerLogging();
   }
 
+  /** The listener for SASL_PLAINTEXT clients (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
+  private static final String SASL_LISTENER = "SASL";
+  /** The listener for TLS clients that show no certificate. */
+  private static final String TLS_LISTENER = "TLS";
+  /** The listener for TLS clients that must show a certificate signed by the test authority. */
+  private static final String MTLS_LISTENER = "MTLS";
+
   private final int port;
   private final Path logDir;
   private final KafkaRaftServer server;
+  /** Ports of the secured listeners, by listener name; empty for a plain broker. */
+  private final Map<String, Integer> securedPorts;
   private boolean closed;
 
-  private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server) {
+  private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server, Map<String, Integer> securedPorts) {
     this.port = port;
     this.logDir = logDir;
     this.server = server;
+    this.securedPorts = Map.copyOf(securedPorts);
   }
 
   /** Starts a broker on a free port. */
@@ -59,18 +76,121 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Starts a broker on the given port, for tests that chose the port before the broker runs. */
   public static EmbeddedKafka start(int port) {
-    Path logDir = createTempDir();
-    try {
-      KafkaConfig config = KafkaConfig.fromProps(brokerProperties(port, freePort(), logDir));
-      format(config, logDir);
-      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-      server.startup();
-      EmbeddedKafka kafka = new EmbeddedKafka(port, logDir, server);
-      kafka.awaitReady();
-      return kafka;
-    } catch (Exception e) {
-      deleteRecursively(logDir);
-      throw new IllegalStateException("embedded Kafka did not start on port " + port, e);
+    return builder().port(port).start();
+  }
+
+  /** A broker with secured listeners beside the plain one, for the tests of Kafka's security settings. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Chooses the listeners of a broker. The plain listener ({@link #bootstrapServers()}) is always there:
+   * the broker talks to itself and the kit's {@link #createTopic} through it. Each secured listener has
+   * its own port, so one broker serves every security setting a test class needs.
+   */
+  public static final class Builder {
+    private int port;
+    private String saslUser;
+    private String saslPassword;
+    private TestPki pki;
+
+    private Builder() {
+    }
+
+    /** The plain listener's port (default: a free one). */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * A SASL_PLAINTEXT listener ({@link #saslBootstrapServers()}) on which {@code user} logs in with
+     * {@code password} by PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. The SCRAM credentials are created with
+     * the Admin API once the broker runs, as an operator would, and {@link #start()} returns only when
+     * they work.
+     */
+    public Builder sasl(String user, String password) {
+      this.saslUser = user;
+      this.saslPassword = password;
+      return this;
+    }
+
+    /**
+     * Two SSL listeners with the server certificate of {@code pki}: one for clients without a
+     * certificate ({@link #tlsBootstrapServers()}) and one that requires a client certificate signed
+     * by the same authority ({@link #mutualTlsBootstrapServers()}).
+     */
+    public Builder ssl(TestPki pki) {
+      this.pki = pki;
+      return this;
+    }
+
+    public EmbeddedKafka start() {
+      int plainPort = port == 0 ? freePort() : port;
+      Map<String, Integer> secured = new LinkedHashMap<>();
+      if (saslUser != null) {
+        secured.put(SASL_LISTENER, freePort());
+      }
+      if (pki != null) {
+        secured.put(TLS_LISTENER, freePort());
+        secured.put(MTLS_LISTENER, freePort());
+      }
+      Path logDir = createTempDir();
+      try {
+        Properties properties = brokerProperties(plainPort, freePort(), logDir);
+        addSecuredListeners(properties, secured);
+        KafkaConfig config = KafkaConfig.fromProps(properties);
+        format(config, logDir);
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(plainPort, logDir, server, secured);
+        kafka.awaitReady();
+        if (saslUser != null) {
+          kafka.createScramUser(saslUser, saslPassword);
+        }
+        return kafka;
+      } catch (Exception e) {
+        deleteRecursively(logDir);
+        throw new IllegalStateException("embedded Kafka did not start on port " + plainPort, e);
+      }
+    }
+
+    private void addSecuredListeners(Properties p, Map<String, Integer> secured) {
+      StringBuilder listeners = new StringBuilder(p.getProperty("listeners"));
+      StringBuilder advertised = new StringBuilder(p.getProperty("advertised.listeners"));
+      StringBuilder protocols = new StringBuilder(p.getProperty("listener.security.protocol.map"));
+      secured.forEach((name, securedPort) -> {
+        String address = "," + name + "://" + HOST + ":" + securedPort;
+        listeners.append(address);
+        advertised.append(address);
+        protocols.append(',').append(name).append(':').append(name.equals(SASL_LISTENER) ? "SASL_PLAINTEXT" : "SSL");
+      });
+      p.put("listeners", listeners.toString());
+      p.put("advertised.listeners", advertised.toString());
+      p.put("listener.security.protocol.map", protocols.toString());
+      if (saslUser != null) {
+        String prefix = "listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + ".";
+        p.put(prefix + "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
+        p.put(prefix + "plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            + "user_" + saslUser + "=\"" + saslPassword + "\";");
+        for (String scram : List.of("scram-sha-256", "scram-sha-512")) {
+          p.put(prefix + scram + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
+      }
+      if (pki != null) {
+        for (String name : List.of(TLS_LISTENER, MTLS_LISTENER)) {
+          String prefix = "listener.name." + name.toLowerCase(Locale.ROOT) + ".";
+          p.put(prefix + "ssl.keystore.location", pki.serverKeystore().toString());
+          p.put(prefix + "ssl.keystore.type", "PKCS12");
+          p.put(prefix + "ssl.keystore.password", pki.password());
+          p.put(prefix + "ssl.key.password", pki.password());
+          p.put(prefix + "ssl.truststore.location", pki.truststore().toString());
+          p.put(prefix + "ssl.truststore.type", "PKCS12");
+          p.put(prefix + "ssl.truststore.password", pki.password());
+          p.put(prefix + "ssl.client.auth", name.equals(MTLS_LISTENER) ? "required" : "none");
+        }
+      }
     }
   }
 
@@ -90,6 +210,29 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The SASL_PLAINTEXT listener of a broker built with {@link Builder#sasl}. */
+  public String saslBootstrapServers() {
+    return securedBootstrap(SASL_LISTENER, "sasl(...)");
+  }
+
+  /** The SSL listener without client authentication of a broker built with {@link Builder#ssl}. */
+  public String tlsBootstrapServers() {
+    return securedBootstrap(TLS_LISTENER, "ssl(...)");
+  }
+
+  /** The SSL listener that requires a client certificate, of a broker built with {@link Builder#ssl}. */
+  public String mutualTlsBootstrapServers() {
+    return securedBootstrap(MTLS_LISTENER, "ssl(...)");
+  }
+
+  private String securedBootstrap(String listener, String builderCall) {
+    Integer securedPort = securedPorts.get(listener);
+    if (securedPort == null) {
+      throw new IllegalStateException("this broker has no " + listener + " listener: build it with " + builderCall);
+    }
+    return HOST + ":" + securedPort;
   }
 
   /** Creates a topic (replication factor 1) and returns once the broker reports it; an existing topic is fine. */
@@ -122,6 +265,40 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private Admin admin() {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+  }
+
+  /**
+   * SCRAM-SHA-256 and SCRAM-SHA-512 credentials for {@code user}, through the plain listener. The broker
+   * applies them from its metadata log a moment after the controller accepted them, so this waits until
+   * a client logs in with each mechanism on the SASL listener.
+   */
+  private void createScramUser(String user, String password) throws Exception {
+    try (Admin admin = admin()) {
+      // one alteration of a user per request, the broker says
+      for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
+        List<UserScramCredentialAlteration> alteration =
+            List.of(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 4096), password));
+        admin.alterUserScramCredentials(alteration).all().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    for (String mechanism : List.of("SCRAM-SHA-256", "SCRAM-SHA-512")) {
+      long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+      while (true) {
+        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, saslBootstrapServers(),
+            "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", mechanism,
+            "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + user + "\" password=\"" + password + "\";");
+        try (Admin admin = Admin.create(config)) {
+          admin.describeCluster().nodes().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          break;
+        } catch (ExecutionException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
   }
 
   /** startup() returns before the broker answers clients; wait until it lists itself as a live node. */

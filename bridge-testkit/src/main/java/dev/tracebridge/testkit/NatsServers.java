@@ -35,12 +35,14 @@ public final class NatsServers implements AutoCloseable {
   private final int port;
   private final Path storeDir;
   private final List<String> extraArgs;
+  private final List<String> configLines;
   private NatsServerRunner runner;
 
-  private NatsServers(int port, Path storeDir, List<String> extraArgs) {
+  private NatsServers(int port, Path storeDir, List<String> extraArgs, List<String> configLines) {
     this.port = port;
     this.storeDir = storeDir;
     this.extraArgs = List.copyOf(extraArgs);
+    this.configLines = List.copyOf(configLines);
   }
 
   /** Starts a server with JetStream on a free port. */
@@ -58,13 +60,21 @@ public final class NatsServers implements AutoCloseable {
    * {@code List.of("--auth", "token")} or {@code List.of("--user", "bob", "--pass", "secret")}.
    */
   public static NatsServers start(int port, List<String> serverArgs) {
+    return start(port, serverArgs, List.of());
+  }
+
+  /**
+   * Starts a server with lines added to its configuration file, for what the command line cannot say
+   * (nkey users, for example {@code authorization { users = [ { nkey: "U..." } ] }}).
+   */
+  public static NatsServers start(int port, List<String> serverArgs, List<String> configLines) {
     Path storeDir;
     try {
       storeDir = Files.createTempDirectory("nats-js-" + port + "-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    NatsServers servers = new NatsServers(port, storeDir, serverArgs);
+    NatsServers servers = new NatsServers(port, storeDir, serverArgs, configLines);
     servers.launch();
     return servers;
   }
@@ -134,6 +144,7 @@ public final class NatsServers implements AutoCloseable {
       runner = NatsServerRunner.builder()
           .executablePath(serverBinary())
           .port(port)
+          .configInserts(configLines)
           // JetStream through the command line rather than the runner's jetstream() switch, which picks its
           // own temporary store directory: ours must outlive the process for restart().
           .customArgs(Stream.concat(Stream.of("-js", "-sd", storeDir.toString()), extraArgs.stream()).toList())
