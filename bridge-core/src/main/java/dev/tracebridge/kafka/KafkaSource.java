@@ -401,19 +401,22 @@ public final class KafkaSource implements Source {
    * tracker never commits past them and they are delivered again later.
    */
   private void deliver(ConsumerRecords<byte[], byte[]> records, MessageHandler handler) {
-    for (ConsumerRecord<byte[], byte[]> record : records) {
-      if (stopRequested.get()) {
-        return;
+    // partition by partition: the lane name and the partition are made once per poll, not per record
+    for (TopicPartition partition : records.partitions()) {
+      String lane = partition.toString();
+      for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+        if (stopRequested.get()) {
+          return;
+        }
+        PartitionCommitTracker tracker = trackerFor(partition, record.offset());
+        tracker.register(record.offset());
+        BridgeMessage message = new BridgeMessage(record.value(), record.key(), KafkaHeaders.fromKafka(record.headers()),
+            new SourcePosition.Kafka(record.topic(), record.partition(), record.offset(), record.timestamp()));
+        handler.onMessage(ReceivedMessage.of(message, lane, new OffsetAcknowledgement(tracker, record.offset())));
       }
-      TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-      PartitionCommitTracker tracker = trackerFor(partition, record.offset());
-      tracker.register(record.offset());
-      BridgeMessage message = new BridgeMessage(record.value(), record.key(), KafkaHeaders.fromKafka(record.headers()),
-          new SourcePosition.Kafka(record.topic(), record.partition(), record.offset(), record.timestamp()));
-      handler.onMessage(ReceivedMessage.of(message, partition.toString(),
-          new OffsetAcknowledgement(tracker, record.offset())));
     }
   }
+
 
   /**
    * The partition's tracker; a new one when the offsets went back (the log was truncated and the source

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
    * out (for example on a connection that came back while the failure waited in the queue).
    */
   private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
+  /**
+   * Messages handed over by the source, taken by the route's thread in batches: one task on the route's
+   * executor per batch, not per message (the executor's queue was a tenth of the route thread's time).
+   */
+  private final ConcurrentLinkedQueue<ReceivedMessage> incoming = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean admitScheduled = new AtomicBoolean();
+  private final AtomicBoolean settleScheduled = new AtomicBoolean();
 
   // Route-thread state.
   private final Map<String, Lane> lanes = new HashMap<>();
@@ -179,11 +187,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
     metrics.consumed();
     long size = received.message().approximateSize();
     window.take(size);
-    try {
-      loop.execute(() -> admit(received));
-    } catch (RejectedExecutionException closing) {
-      received.acknowledgement().abandon();
-      window.release(size);
+    incoming.add(received);
+    if (admitScheduled.compareAndSet(false, true)) {
+      try {
+        loop.execute(this::admitIncoming);
+      } catch (RejectedExecutionException closing) {
+        abandonIncoming();
+      }
     }
   }
 
@@ -194,8 +204,26 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   // ---- on the route's thread ----
 
-  private void admit(ReceivedMessage received) {
+  /** Admits every message queued so far; outcomes already known are settled first. */
+  private void admitIncoming() {
+    admitScheduled.set(false); // a message queued from now on schedules another round
     settleOutcomes();
+    ReceivedMessage received;
+    while ((received = incoming.poll()) != null) {
+      admit(received);
+    }
+  }
+
+  /** The route is closed: what the source still handed over goes back to it unacknowledged. */
+  private void abandonIncoming() {
+    ReceivedMessage received;
+    while ((received = incoming.poll()) != null) {
+      received.acknowledgement().abandon();
+      window.release(received.message().approximateSize());
+    }
+  }
+
+  private void admit(ReceivedMessage received) {
     Delivery d = new Delivery(received, tracer.startProcess(received.message()), nextSequence++);
     MessageLogContext.enter(d.span.processContext());
     if (log.isDebugEnabled()) {
@@ -543,10 +571,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
   /** From a sink's callback: queue the outcome, and a task that settles it if nothing else does first. */
   private void onOutcome(Runnable outcome) {
     outcomes.add(outcome);
-    onLoop(this::settleOutcomes);
+    if (settleScheduled.compareAndSet(false, true)) {
+      onLoop(this::settleOutcomes);
+    }
   }
 
   private void settleOutcomes() {
+    settleScheduled.set(false); // an outcome queued from now on schedules another round
     Runnable outcome;
     while ((outcome = outcomes.poll()) != null) {
       outcome.run();
