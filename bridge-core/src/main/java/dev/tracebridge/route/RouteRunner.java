@@ -19,12 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * retries, dead-letter sends) runs on the route's own thread, {@code bridge-route-<name>}: one thread, so
  * the state below needs no locks and the order of events is the order of work. The source's thread only
  * counts the message into the {@link InFlightWindow} and queues it; a sink's callback, which may run on
- * a client's I/O thread, only queues the outcome. Neither ever blocks or runs route code.
+ * a client's I/O thread, only queues the outcome. Neither ever blocks or runs route code. The thread
+ * and its queues are the {@link RouteLoop}.
  *
  * <h2>Order and retries</h2>
  * Messages travel in {@link Lane}s (a Kafka partition, a NATS subject). A failed send is classified by
@@ -81,26 +77,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final MessageMapper mapper;
   private final RelayTracer tracer;
   private final Backoff backoff;
-  private final ScheduledThreadPoolExecutor loop;
+  private final RouteLoop loop;
   private final InFlightWindow window;
   private final RouteMetrics metrics;
   private final String sourceDescription;
   private final String destinationDescription;
   private final RateLimitedLog deadLetterWarnings = new RateLimitedLog(log);
 
-  /**
-   * Outcomes of sends, queued by the sinks' callbacks. The route's thread settles them before it sends
-   * anything new, so that a failure already known holds its lane before a later message of the lane goes
-   * out (for example on a connection that came back while the failure waited in the queue).
-   */
-  private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
-  /**
-   * Messages handed over by the source, taken by the route's thread in batches: one task on the route's
-   * executor per batch, not per message (the executor's queue was a tenth of the route thread's time).
-   */
-  private final ConcurrentLinkedQueue<ReceivedMessage> incoming = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean admitScheduled = new AtomicBoolean();
-  private final AtomicBoolean settleScheduled = new AtomicBoolean();
 
   // Route-thread state.
   private final Map<String, Lane> lanes = new HashMap<>();
@@ -136,19 +119,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     this.window = new InFlightWindow(config.inFlight());
     this.sourceDescription = RouteDescriptions.source(config.from());
     this.destinationDescription = RouteDescriptions.sink(config.to());
-    this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(MessageLogContext.forRoute(config.name(), runnable), "bridge-route-" + config.name());
-      thread.setDaemon(true);
-      return thread;
-    }) {
-      @Override
-      protected void afterExecute(Runnable task, Throwable error) {
-        MessageLogContext.leave(); // each task sets the ids of the message it turns to
-      }
-    };
-    loop.setRemoveOnCancelPolicy(true);
-    // at close, pending backoff timers are dropped: giveUp() abandons the messages they were for
-    loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.loop = new RouteLoop(config.name(), this::admit, this::refuse);
   }
 
   /**
@@ -159,7 +130,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     source.onFatalError(this::sourceFailed);
     sink.start();
     deadLetterSink.ifPresent(Sink::start);
-    onLoop(this::startSourceWhenSinksConnected);
+    loop.execute(this::startSourceWhenSinksConnected);
   }
 
   private void startSourceWhenSinksConnected() {
@@ -167,13 +138,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
       return;
     }
     if (!sinksConnected()) {
-      loop.schedule(this::startSourceWhenSinksConnected, TICK.toMillis(), TimeUnit.MILLISECONDS);
+      loop.schedule(this::startSourceWhenSinksConnected, TICK);
       return;
     }
     source.start(this);
     sourceStarted = true;
     log.info("route {}: {} -> {} started", config.name(), sourceDescription, destinationDescription);
-    loop.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+    loop.scheduleWithFixedDelay(this::tick, TICK);
   }
 
   private boolean sinksConnected() {
@@ -187,14 +158,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     metrics.consumed();
     long size = received.message().approximateSize();
     window.take(size);
-    incoming.add(received);
-    if (admitScheduled.compareAndSet(false, true)) {
-      try {
-        loop.execute(this::admitIncoming);
-      } catch (RejectedExecutionException closing) {
-        abandonIncoming();
-      }
-    }
+    loop.admitLater(received);
   }
 
   @Override
@@ -204,23 +168,10 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   // ---- on the route's thread ----
 
-  /** Admits every message queued so far; outcomes already known are settled first. */
-  private void admitIncoming() {
-    admitScheduled.set(false); // a message queued from now on schedules another round
-    settleOutcomes();
-    ReceivedMessage received;
-    while ((received = incoming.poll()) != null) {
-      admit(received);
-    }
-  }
-
-  /** The route is closed: what the source still handed over goes back to it unacknowledged. */
-  private void abandonIncoming() {
-    ReceivedMessage received;
-    while ((received = incoming.poll()) != null) {
-      received.acknowledgement().abandon();
-      window.release(received.message().approximateSize());
-    }
+  /** A message handed over after the route's thread stopped goes back to the source unacknowledged. */
+  private void refuse(ReceivedMessage received) {
+    received.acknowledgement().abandon();
+    window.release(received.message().approximateSize());
   }
 
   private void admit(ReceivedMessage received) {
@@ -262,7 +213,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       return false;
     }
     lane.inFlight++;
-    sendAsync(sink, out).whenComplete((receipt, error) -> onOutcome(() -> sent(lane, d, receipt, error)));
+    sendAsync(sink, out).whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, receipt, error)));
     return true;
   }
 
@@ -329,10 +280,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
       log.debug("route {}: send to {} failed ({}), retrying lane {} in {} ms", config.name(), destinationDescription,
           cause.toString(), lane.key, delay.toMillis());
       loop.schedule(() -> {
-        settleOutcomes();
         lane.backoffPending = false;
         probeWhenDue(lane);
-      }, delay.toMillis(), TimeUnit.MILLISECONDS);
+      }, delay);
     }
   }
 
@@ -395,7 +345,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
           d.message().position().uri(), cause.toString());
     }
     sendAsync(deadLetterSink.get(), out)
-        .whenComplete((receipt, error) -> onOutcome(() -> deadLetterSent(d, cause, receipt, error)));
+        .whenComplete((receipt, error) -> loop.settleLater(() -> deadLetterSent(d, cause, receipt, error)));
   }
 
   private void deadLetterSent(Delivery d, Throwable cause, SendReceipt receipt, Throwable error) {
@@ -441,7 +391,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       }
     }
     metrics.retried();
-    loop.schedule(() -> deadLetter(d, cause), backoff.delay(round).toMillis(), TimeUnit.MILLISECONDS);
+    loop.schedule(() -> deadLetter(d, cause), backoff.delay(round));
   }
 
   private void leaveDeadLetterOutage(Delivery d) {
@@ -568,30 +518,6 @@ public final class RouteRunner implements RouteView, MessageHandler {
     stopper.start();
   }
 
-  /** From a sink's callback: queue the outcome, and a task that settles it if nothing else does first. */
-  private void onOutcome(Runnable outcome) {
-    outcomes.add(outcome);
-    if (settleScheduled.compareAndSet(false, true)) {
-      onLoop(this::settleOutcomes);
-    }
-  }
-
-  private void settleOutcomes() {
-    settleScheduled.set(false); // an outcome queued from now on schedules another round
-    Runnable outcome;
-    while ((outcome = outcomes.poll()) != null) {
-      outcome.run();
-    }
-  }
-
-  private void onLoop(Runnable task) {
-    try {
-      loop.execute(task);
-    } catch (RejectedExecutionException closedLoop) {
-      // the route is closed: its source no longer takes acknowledgements, redelivery covers the rest
-    }
-  }
-
   private static CompletableFuture<SendReceipt> sendAsync(Sink target, OutboundMessage out) {
     try {
       return target.send(out);
@@ -630,7 +556,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   /** Gives up on every message still held: retries stop, waiting messages are abandoned unacknowledged. */
   public void giveUp() {
     givingUp = true;
-    onLoop(this::abandonHeld);
+    loop.execute(this::abandonHeld);
   }
 
   /**
@@ -650,9 +576,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       log.warn("route {}: {} messages still in flight at shutdown; they stay unacknowledged and will be delivered again",
           config.name(), window.messages());
     }
-    loop.shutdown();
-    loop.awaitTermination(min(Duration.ofSeconds(1), remaining(deadline)).toMillis(), TimeUnit.MILLISECONDS);
-    loop.shutdownNow();
+    loop.stop(min(Duration.ofSeconds(1), remaining(deadline)));
     source.close();
     sink.close();
     deadLetterSink.ifPresent(Sink::close);
