@@ -28,7 +28,8 @@ public record BridgeConfig(
     NatsClusterConfig nats,
     Map<String, String> otelProperties,
     List<RouteConfig> routes,
-    LogConfig log) {
+    LogConfig log,
+    TracingConfig.WhenQueueFull spansWhenQueueFull) {
 
   /** 25 s: below Kubernetes' default grace period of 30 s, which ends in SIGKILL. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
@@ -45,6 +46,15 @@ public record BridgeConfig(
     otelProperties = Map.copyOf(otelProperties);
     routes = List.copyOf(routes);
     Objects.requireNonNull(log);
+    Objects.requireNonNull(spansWhenQueueFull);
+  }
+
+  /** A configuration whose spans are dropped (and counted) when the export queue is full, the default. */
+  public BridgeConfig(String serviceName, Duration shutdownTimeout, AdminConfig admin, TracingConfig tracing,
+      KafkaClusterConfig kafka, NatsClusterConfig nats, Map<String, String> otelProperties, List<RouteConfig> routes,
+      LogConfig log) {
+    this(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otelProperties, routes, log,
+        TracingConfig.WhenQueueFull.DROP);
   }
 
   /** A configuration that leaves logging to the command line and the environment. */

@@ -195,7 +195,10 @@ public final class ConfigLoader {
     String serviceName = node.string("service-name", "bridge");
     Duration shutdownTimeout = node.duration("shutdown-timeout", BridgeConfig.DEFAULT_SHUTDOWN_TIMEOUT);
     AdminConfig admin = admin(node.objectOrEmpty("admin"));
-    TracingConfig tracing = RouteReader.tracing(node.objectOrEmpty("tracing"), TracingConfig.DEFAULT);
+    ConfigNode tracingNode = node.objectOrEmpty("tracing");
+    // bridge-wide only (one export queue for all routes), so read here and not by the routes' reader
+    TracingConfig.WhenQueueFull whenQueueFull = tracingNode.choice("when-queue-full", TracingConfig.WhenQueueFull.DROP);
+    TracingConfig tracing = RouteReader.tracing(tracingNode, TracingConfig.DEFAULT);
     LogConfig log = log(node.objectOrEmpty("log"));
     Map<String, String> otel = node.properties("otel", "otel.");
     KafkaClusterConfig kafka = kafka(node.objectOrEmpty("kafka"));
@@ -212,7 +215,7 @@ public final class ConfigLoader {
       node.problem("shutdown-timeout", "must be greater than 0");
       shutdownTimeout = BridgeConfig.DEFAULT_SHUTDOWN_TIMEOUT;
     }
-    return new BridgeConfig(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otel, routes, log);
+    return new BridgeConfig(serviceName, shutdownTimeout, admin, tracing, kafka, nats, otel, routes, log, whenQueueFull);
   }
 
   /** {@code levels} is read as {@code properties} are, so a logger may be quoted or written as a path. */

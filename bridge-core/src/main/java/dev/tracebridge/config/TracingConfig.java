@@ -18,4 +18,12 @@ public record TracingConfig(Propagation propagation, ConsumerParent consumerPare
   public enum Propagation { CONTINUE, PASSTHROUGH }
 
   public enum ConsumerParent { PARENT, LINK }
+
+  /**
+   * {@code bridge.tracing.when-queue-full}, for the whole bridge: what ending a span does when the export
+   * queue is full. {@code drop} (the default) drops the span and counts it, so a slow collector never slows
+   * the relay; {@code wait} waits for room (up to 10 s, then drops and counts), so the relay slows down to
+   * what the collector takes and no span is lost while it takes them: for audits.
+   */
+  public enum WhenQueueFull { DROP, WAIT }
 }

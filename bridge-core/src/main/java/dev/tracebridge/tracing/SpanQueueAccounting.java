@@ -16,7 +16,12 @@ final class SpanQueueAccounting {
   private static final Logger log = LoggerFactory.getLogger(SpanQueueAccounting.class);
   private static final long WARN_INTERVAL_NANOS = 10_000_000_000L;
 
+  /** In wait mode, the longest a span waits for room before it is dropped after all (a collector gone for good). */
+  static final long MAX_WAIT_NANOS = 10_000_000_000L;
+
   private final int capacity;
+  private final boolean waitWhenFull;
+  private final LongAdder waitedNanos = new LongAdder();
   private final AtomicLong pending = new AtomicLong();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder exported = new LongAdder();
@@ -24,18 +29,46 @@ final class SpanQueueAccounting {
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
   SpanQueueAccounting(int capacity) {
-    this.capacity = capacity;
+    this(capacity, false);
   }
 
-  /** True when the span may be queued; false (and counted as dropped) when the queue is full. */
+  /** {@code waitWhenFull}: {@code bridge.tracing.when-queue-full = wait}; the thread ending the span waits for room. */
+  SpanQueueAccounting(int capacity, boolean waitWhenFull) {
+    this.capacity = capacity;
+    this.waitWhenFull = waitWhenFull;
+  }
+
+  /**
+   * True when the span may be queued; false (and counted as dropped) when the queue is full. In wait mode
+   * the calling thread (a route's thread, ending the span) waits for an export to make room, which slows
+   * that route down to what the collector takes; after {@link #MAX_WAIT_NANOS} it drops after all.
+   */
   boolean admit() {
-    if (pending.incrementAndGet() <= capacity) {
-      return true;
+    long start = 0;
+    while (true) {
+      if (pending.incrementAndGet() <= capacity) {
+        if (start != 0) {
+          waitedNanos.add(System.nanoTime() - start);
+        }
+        return true;
+      }
+      pending.decrementAndGet();
+      long now = System.nanoTime();
+      if (start == 0) {
+        start = now;
+      }
+      if (!waitWhenFull || now - start > MAX_WAIT_NANOS) {
+        dropped.increment();
+        warnAtMostEvery10Seconds();
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
     }
-    pending.decrementAndGet();
-    dropped.increment();
-    warnAtMostEvery10Seconds();
-    return false;
+  }
+
+  /** Time threads spent waiting for room in wait mode, since start: the cost of keeping every span. */
+  long waitedNanos() {
+    return waitedNanos.sum();
   }
 
   void exported(int spans) {

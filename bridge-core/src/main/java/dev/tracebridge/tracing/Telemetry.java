@@ -1,6 +1,7 @@
 package dev.tracebridge.tracing;
 
 import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.TracingConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -82,7 +83,8 @@ public final class Telemetry implements AutoCloseable {
         .addPropertiesSupplier(() -> defaults(config))
         .addPropertiesCustomizer(properties -> serviceNameDefault(properties, config.serviceName()))
         .addSpanExporterCustomizer((exporter, properties) ->
-            new CountingSpanExporter(exporter, new SpanQueueAccounting(properties.getInt(QUEUE_SIZE, SDK_QUEUE_SIZE))))
+            new CountingSpanExporter(exporter, new SpanQueueAccounting(properties.getInt(QUEUE_SIZE, SDK_QUEUE_SIZE),
+                config.spansWhenQueueFull() == TracingConfig.WhenQueueFull.WAIT)))
         .addSpanProcessorCustomizer((processor, properties) -> bounded(processor, pipelines))
         .disableShutdownHook()
         .build();
@@ -91,10 +93,15 @@ public final class Telemetry implements AutoCloseable {
 
   /** An SDK that sends spans to the given exporter through the same span pipeline as {@link #autoConfigure}. */
   public static Telemetry forTesting(SpanExporter exporter) {
-    SpanQueueAccounting accounting = new SpanQueueAccounting(DEFAULT_QUEUE_SIZE);
+    return forTesting(exporter, DEFAULT_QUEUE_SIZE, TracingConfig.WhenQueueFull.DROP);
+  }
+
+  /** The test pipeline with another queue size and what to do when it is full. */
+  public static Telemetry forTesting(SpanExporter exporter, int queueSize, TracingConfig.WhenQueueFull whenFull) {
+    SpanQueueAccounting accounting = new SpanQueueAccounting(queueSize, whenFull == TracingConfig.WhenQueueFull.WAIT);
     SpanProcessor batch = BatchSpanProcessor.builder(new CountingSpanExporter(exporter, accounting))
-        .setMaxQueueSize(DEFAULT_QUEUE_SIZE)
-        .setMaxExportBatchSize(DEFAULT_BATCH_SIZE)
+        .setMaxQueueSize(queueSize)
+        .setMaxExportBatchSize(Math.min(DEFAULT_BATCH_SIZE, queueSize))
         .setScheduleDelay(DEFAULT_SCHEDULE_DELAY)
         .build();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
