@@ -274,7 +274,10 @@ class SecuredNatsTest {
     Options.Builder options = Options.builder().connectionTimeout(Duration.ofSeconds(10));
     client.accept(options);
     InMemorySpanExporter spans = InMemorySpanExporter.create();
-    try (Connection test = Nats.connect(options.build()); Telemetry telemetry = Telemetry.forTesting(spans)) {
+    // a loaded machine may take a moment before the TLS server answers the test's own client
+    Connection test = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> Nats.connect(options.build()), java.util.Objects::nonNull);
+    try (test; Telemetry telemetry = Telemetry.forTesting(spans)) {
       Subscription out = test.subscribe("out." + id);
       test.flush(Duration.ofSeconds(5));
       Bridge bridge = Bridge.start(config, telemetry);
