@@ -39,7 +39,7 @@ import org.apache.kafka.clients.admin.Admin;
  * the 1 KiB payload it then relays a paced stream at half the traced bridge's drain rate of the first run,
  * for the latency figures. It is a program, not a test: nothing of it runs in {@code mvn verify}.
  *
- * <p>Settings (system properties): {@code bench.messages} (backlog per run, 20000), {@code bench.runs} (3),
+ * <p>Settings (system properties): {@code bench.messages} (backlog per run, 15000), {@code bench.runs} (3),
  * {@code bench.latency.seconds} (2, the paced phase), {@code bench.directions} (k2n,k2js,n2k,js2k),
  * {@code bench.payloads} (1024,100), {@code bench.launcher} (bridge-cli/target/bridge/bin/bridge),
  * {@code bench.timeout.seconds} (120, for each wait).
@@ -51,7 +51,7 @@ public final class RelayBenchmark {
   private static final String DESTINATION_STREAM = "BENCHDST";
   private static final int LATENCY_PAYLOAD = 1024;
 
-  private final int messages = Integer.getInteger("bench.messages", 20_000);
+  private final int messages = Integer.getInteger("bench.messages", 15_000);
   private final int runs = Integer.getInteger("bench.runs", 3);
   private final double latencySeconds = Double.parseDouble(System.getProperty("bench.latency.seconds", "2"));
   private final Duration timeout = Duration.ofSeconds(Integer.getInteger("bench.timeout.seconds", 120));
