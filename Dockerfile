@@ -10,10 +10,13 @@ COPY pom.xml ./
 COPY bridge-testkit/pom.xml bridge-testkit/
 COPY bridge-core/pom.xml bridge-core/
 COPY bridge-cli/pom.xml bridge-cli/
+# the benchmark is a module of the reactor, so Maven needs it here; nothing of it reaches the image
+COPY bridge-bench/pom.xml bridge-bench/
 RUN mvn -B -q dependency:go-offline
 COPY bridge-testkit/src bridge-testkit/src
 COPY bridge-core/src bridge-core/src
 COPY bridge-cli/src bridge-cli/src
+COPY bridge-bench/src bridge-bench/src
 RUN mvn -B -q -DskipTests package
 
 # Run stage: a JRE and the distribution only (bin/bridge and the runtime jars: no test kit, no broker
