@@ -57,14 +57,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private final int port;
   private final Path logDir;
-  private final KafkaRaftServer server;
+  private final KafkaConfig config;
+  /** Null while stopped by {@link #stop}. */
+  private KafkaRaftServer server;
   /** Ports of the secured listeners, by listener name; empty for a plain broker. */
   private final Map<String, Integer> securedPorts;
   private boolean closed;
 
-  private EmbeddedKafka(int port, Path logDir, KafkaRaftServer server, Map<String, Integer> securedPorts) {
+  private EmbeddedKafka(int port, Path logDir, KafkaConfig config, KafkaRaftServer server,
+                        Map<String, Integer> securedPorts) {
     this.port = port;
     this.logDir = logDir;
+    this.config = config;
     this.server = server;
     this.securedPorts = Map.copyOf(securedPorts);
   }
@@ -144,7 +148,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         format(config, logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(plainPort, logDir, server, secured);
+        EmbeddedKafka kafka = new EmbeddedKafka(plainPort, logDir, config, server, secured);
         kafka.awaitReady();
         if (saslUser != null) {
           kafka.createScramUser(saslUser, saslPassword);
@@ -248,6 +252,36 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the broker (a controlled shutdown) and keeps its log directory, so that {@link #restart} brings
+   * back its topics, records and committed offsets, as a real broker restart does.
+   */
+  public synchronized void stop() {
+    if (server != null) {
+      server.shutdown();
+      server.awaitShutdown();
+      server = null;
+    }
+  }
+
+  /** Starts a stopped broker again on the same ports and log directory and waits until it serves. */
+  public synchronized void restart() {
+    if (closed || server != null) {
+      return;
+    }
+    server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    try {
+      awaitReady();
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka did not come back on port " + port, e);
+    }
+  }
+
+  public synchronized boolean isRunning() {
+    return server != null;
+  }
+
   /** Stops the broker and deletes its log directory. Idempotent. */
   @Override
   public synchronized void close() {
@@ -256,8 +290,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     closed = true;
     try {
-      server.shutdown();
-      server.awaitShutdown();
+      stop();
     } finally {
       deleteRecursively(logDir);
     }

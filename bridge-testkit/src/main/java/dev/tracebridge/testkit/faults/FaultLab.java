@@ -2,6 +2,7 @@ package dev.tracebridge.testkit.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tracebridge.testkit.EmbeddedKafka;
 import dev.tracebridge.testkit.NatsServers;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -25,17 +26,17 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * The brokers and the launcher a fault run drives, with the few helpers every fault needs: topics and
  * streams, a configuration in the contract's shape, bridge processes, and waiting for recovery and for
- * the destination to settle. Kafka is a {@link RestartableKafka}, so that a broker restart keeps its
+ * the destination to settle. Kafka is a {@link EmbeddedKafka}, whose {@code stop()} and {@code restart()} keep its
  * data; NATS is the kit's {@link NatsServers}, which restarts with its store.
  */
 public final class FaultLab implements AutoCloseable {
 
-  private final RestartableKafka kafka;
+  private final EmbeddedKafka kafka;
   private final NatsServers nats;
   private final Path launcher;
   private final Path workDir;
 
-  private FaultLab(RestartableKafka kafka, NatsServers nats, Path launcher, Path workDir) {
+  private FaultLab(EmbeddedKafka kafka, NatsServers nats, Path launcher, Path workDir) {
     this.kafka = kafka;
     this.nats = nats;
     this.launcher = launcher;
@@ -45,7 +46,7 @@ public final class FaultLab implements AutoCloseable {
   /** Starts a Kafka broker and a nats-server on free ports; configs and bridge logs go to {@code workDir}. */
   public static FaultLab start(Path launcher, Path workDir) throws Exception {
     Files.createDirectories(workDir);
-    RestartableKafka kafka = RestartableKafka.start();
+    EmbeddedKafka kafka = EmbeddedKafka.start();
     try {
       return new FaultLab(kafka, NatsServers.start(), launcher, workDir);
     } catch (RuntimeException e) {
@@ -54,7 +55,7 @@ public final class FaultLab implements AutoCloseable {
     }
   }
 
-  public RestartableKafka kafka() {
+  public EmbeddedKafka kafka() {
     return kafka;
   }
 

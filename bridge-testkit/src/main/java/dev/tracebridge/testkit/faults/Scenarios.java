@@ -112,7 +112,7 @@ public final class Scenarios {
   public FaultResult kafkaRestart() throws Exception {
     return brokerRestart("kafka-restart", "Kafka restart, Kafka→JetStream", "KAFKARESTART", () -> {
       lab.kafka().stop();
-      lab.kafka().startBroker();
+      lab.kafka().restart();
     });
   }
 
@@ -201,7 +201,7 @@ public final class Scenarios {
       awaitSent(driver::attempted, driver::done, load.messages() / 4);
       lab.kafka().stop();
       TimeUnit.MILLISECONDS.sleep(down.toMillis()); // the fault itself lasts this long
-      lab.kafka().startBroker();
+      lab.kafka().restart();
       long repaired = System.nanoTime();
       Duration recovery = FaultLab.awaitRecovery(dest, dlq, driver.sent().count(), repaired, load.settle());
       Arrivals[] read = FaultLab.settle(dest, dlq, driver.sent(), driver::done, load.settle().plusSeconds(40));
