@@ -4,12 +4,12 @@ import dev.tracebridge.config.KafkaClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.route.ErrorClass;
+import dev.tracebridge.route.Failures;
 import dev.tracebridge.route.Sink;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -169,7 +169,7 @@ public final class KafkaSink implements Sink {
   /** Reads a failure of {@link #send} by the table in the class comment. */
   @Override
   public ErrorClass classify(Throwable error) {
-    Throwable cause = unwrap(error);
+    Throwable cause = Failures.cause(error);
     ErrorClass byType = classifyType(cause);
     if (byType == ErrorClass.UNKNOWN && closed) {
       // A producer closed under a pending send fails it with a plain KafkaException ("closed forcefully")
@@ -201,14 +201,6 @@ public final class KafkaSink implements Sink {
     return ErrorClass.UNKNOWN;
   }
 
-  /** The failure itself, out of the wrappers that futures put around it. */
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
 
   @Override
   public void flush(Duration timeout) {

@@ -5,6 +5,7 @@ import dev.tracebridge.config.NatsClusterConfig;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
 import dev.tracebridge.route.ErrorClass;
+import dev.tracebridge.route.Failures;
 import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
@@ -13,8 +14,6 @@ import io.nats.client.PublishOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Publishes to JetStream asynchronously: each send is one {@code publishAsync}, in call order on one
@@ -129,10 +128,10 @@ public final class JetStreamSink implements Sink {
 
   /** Removes jnats's and CompletableFuture's wrappers: {@code CompletionException}, bare {@code RuntimeException}. */
   private static Throwable unwrap(Throwable error) {
-    Throwable e = error;
-    while ((e instanceof CompletionException || e instanceof ExecutionException
-        || e.getClass() == RuntimeException.class) && e.getCause() != null) {
-      e = e.getCause();
+    // jnats also wraps in a bare RuntimeException
+    Throwable e = Failures.cause(error);
+    while (e.getClass() == RuntimeException.class && e.getCause() != null) {
+      e = Failures.cause(e.getCause());
     }
     return e;
   }

@@ -18,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -232,7 +230,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       }
       settle(d);
     } else {
-      Throwable cause = unwrap(error);
+      Throwable cause = Failures.cause(error);
       d.span.sendFailed(cause);
       failed(lane, d, cause);
     }
@@ -359,7 +357,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       window.release(d.size);
       return;
     }
-    Throwable dlqError = unwrap(error);
+    Throwable dlqError = Failures.cause(error);
     d.span.sendFailed(dlqError);
     if (givingUp || d.isRevoked()) {
       abandon(d, cause);
@@ -526,13 +524,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     }
   }
 
-  private static Throwable unwrap(Throwable t) {
-    Throwable cause = t;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
+
 
   // ---- shutdown, from the bridge's stopping thread ----
 

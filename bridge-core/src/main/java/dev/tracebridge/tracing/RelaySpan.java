@@ -4,6 +4,7 @@ import dev.tracebridge.message.Header;
 import dev.tracebridge.message.MessageHeaders;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
+import dev.tracebridge.route.Failures;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -117,7 +118,7 @@ public final class RelaySpan {
   }
 
   private static void fail(Span span, Throwable error) {
-    Throwable cause = SpanAttributes.unwrap(error);
+    Throwable cause = Failures.cause(error);
     if (cause.getMessage() == null) {
       span.setStatus(StatusCode.ERROR);
     } else {

@@ -6,8 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /** Attribute keys and values the bridge's spans share that semconv has no constant for. */
 final class SpanAttributes {
@@ -53,12 +51,4 @@ final class SpanAttributes {
     }
   }
 
-  /** The failure itself, looking through the wrappers that futures add around it. */
-  static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
 }
