@@ -12,7 +12,14 @@ public record RouteConfig(
     Optional<SinkConfig> deadLetter,
     boolean provenanceHeaders,
     TracingConfig tracing,
-    InFlightConfig inFlight) {
+    InFlightConfig inFlight,
+    Optional<ReplyConfig> reply) {
+
+  /** A route without request-reply. */
+  public RouteConfig(String name, SourceConfig from, SinkConfig to, RetryConfig retry, Optional<SinkConfig> deadLetter,
+      boolean provenanceHeaders, TracingConfig tracing, InFlightConfig inFlight) {
+    this(name, from, to, retry, deadLetter, provenanceHeaders, tracing, inFlight, Optional.empty());
+  }
 
   public RouteConfig {
     Objects.requireNonNull(name);
@@ -22,5 +29,6 @@ public record RouteConfig(
     Objects.requireNonNull(deadLetter);
     Objects.requireNonNull(tracing);
     Objects.requireNonNull(inFlight);
+    Objects.requireNonNull(reply);
   }
 }

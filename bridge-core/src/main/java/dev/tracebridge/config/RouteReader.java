@@ -21,6 +21,8 @@ import java.util.stream.Collectors;
 final class RouteReader {
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{[^}]*}");
+  /** How long a NATS request waits for its reply when {@code to.nats.request} gives no {@code timeout}. */
+  static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
   private final TracingConfig bridgeTracing;
 
@@ -54,8 +56,9 @@ final class RouteReader {
   private Optional<RouteConfig> route(String name, ConfigNode node) {
     Optional<SourceConfig> from = endpoint(node, "from", true).flatMap(e -> source(name, e));
     Optional<EndpointKind> sourceKind = from.map(EndpointKind::of);
-    Optional<SinkConfig> to = endpoint(node, "to", true).flatMap(e -> sink(e, sourceKind));
-    Optional<SinkConfig> deadLetter = endpoint(node, "dead-letter", false).flatMap(e -> sink(e, sourceKind));
+    Optional<SinkConfig> to = endpoint(node, "to", true).flatMap(e -> sink(e, sourceKind, true));
+    Optional<SinkConfig> deadLetter = endpoint(node, "dead-letter", false).flatMap(e -> sink(e, sourceKind, false));
+    Optional<ReplyConfig> reply = node.object("reply").flatMap(r -> reply(name, r, sourceKind));
     RetryConfig retry = retry(node.objectOrEmpty("retry"));
     boolean provenanceHeaders = node.bool("provenance-headers", true);
     TracingConfig tracing = tracing(node.objectOrEmpty("tracing"), bridgeTracing);
@@ -64,8 +67,9 @@ final class RouteReader {
     if (from.isEmpty() || to.isEmpty()) {
       return Optional.empty();
     }
+    checkReplyFits(node, from.get(), to.get(), reply);
     return Optional.of(new RouteConfig(name, from.get(), to.get(), retry, deadLetter, provenanceHeaders,
-        tracing, inFlight));
+        tracing, inFlight, reply));
   }
 
   private record Endpoint(EndpointKind kind, ConfigNode node) {
@@ -163,13 +167,104 @@ final class RouteReader {
     return stream.map(s -> new SourceConfig.JetStream(s, subject, durable));
   }
 
-  private static Optional<SinkConfig> sink(Endpoint endpoint, Optional<EndpointKind> sourceKind) {
+  /** {@code to} or {@code dead-letter}; only a route's {@code to} may send NATS requests. */
+  private static Optional<SinkConfig> sink(Endpoint endpoint, Optional<EndpointKind> sourceKind, boolean mayRequest) {
     ConfigNode node = endpoint.node();
     return switch (endpoint.kind()) {
       case KAFKA -> kafkaSink(node, sourceKind);
-      case NATS -> subjectSink(node, sourceKind).map(SinkConfig.Nats::new);
+      case NATS -> natsSink(node, sourceKind, mayRequest);
       case JETSTREAM -> subjectSink(node, sourceKind).map(SinkConfig.JetStream::new);
     };
+  }
+
+  /** {@code to.nats}: a subject, and with {@code request { timeout }} a request that waits for its reply. */
+  private static Optional<SinkConfig> natsSink(ConfigNode node, Optional<EndpointKind> sourceKind, boolean mayRequest) {
+    Optional<Duration> requestTimeout = node.object("request").map(request -> {
+      Duration timeout = request.duration("timeout", DEFAULT_REQUEST_TIMEOUT);
+      request.rejectUnknownKeys();
+      if (timeout.isNegative() || timeout.isZero()) {
+        request.problem("timeout", "must be greater than 0");
+      }
+      if (!mayRequest) {
+        node.problem("request", "only a route's to.nats can send requests, not its dead letter");
+      }
+      return timeout;
+    });
+    return subjectSink(node, sourceKind).map(subject -> new SinkConfig.Nats(subject, requestTimeout));
+  }
+
+  /** {@code reply}: exactly one of {@code from.kafka} (answers to NATS requests) or {@code to.kafka} (replies of NATS services). */
+  private static Optional<ReplyConfig> reply(String route, ConfigNode node, Optional<EndpointKind> sourceKind) {
+    Optional<ConfigNode> from = node.object("from").flatMap(f -> onlyKafka(f));
+    Optional<ConfigNode> to = node.object("to").flatMap(t -> onlyKafka(t));
+    node.rejectUnknownKeys();
+    if (from.isPresent() && to.isPresent()) {
+      node.problem("found both from.kafka and to.kafka; use one");
+      return Optional.empty();
+    }
+    if (from.isEmpty() && to.isEmpty()) {
+      if (!node.has("from") && !node.has("to")) {
+        node.problem("needs from.kafka (answers to NATS requests) or to.kafka (replies of a NATS service)");
+      }
+      return Optional.empty();
+    }
+    if (from.isPresent()) {
+      ConfigNode f = from.get();
+      Optional<String> topic = f.requiredString("topic");
+      String groupId = f.string("group-id", "bridge-" + route + "-replies");
+      f.rejectUnknownKeys();
+      topic.flatMap(NamingRules::kafkaTopic).ifPresent(m -> f.problem("topic", m));
+      if (groupId.isBlank()) {
+        f.problem("group-id", "must not be empty");
+      }
+      return topic.map(t -> new ReplyConfig.FromKafka(t, groupId));
+    }
+    ConfigNode t = to.get();
+    Optional<Template> topic = template(t, "topic", true, sourceKind, NamingRules::kafkaTopicTemplate);
+    Optional<Template> key = template(t, "key", false, sourceKind, (text, sample) -> Optional.empty());
+    t.rejectUnknownKeys();
+    topic.filter(Template::isConstant)
+        .flatMap(x -> NamingRules.kafkaTopic(x.text()))
+        .ifPresent(m -> t.problem("topic", m));
+    return topic.map(x -> new ReplyConfig.ToKafka(x, key));
+  }
+
+  /** {@code reply.from} or {@code reply.to}: an object holding {@code kafka}, the only kind replies travel in. */
+  private static Optional<ConfigNode> onlyKafka(ConfigNode holder) {
+    Optional<ConfigNode> kafka = holder.object("kafka");
+    holder.rejectUnknownKeys();
+    if (kafka.isEmpty() && !holder.has("kafka")) {
+      holder.problem("needs kafka: replies travel through Kafka topics");
+    }
+    return kafka;
+  }
+
+  /** A reply direction must fit the route's endpoints, and a NATS request needs somewhere to put its reply. */
+  private static void checkReplyFits(ConfigNode node, SourceConfig from, SinkConfig to, Optional<ReplyConfig> reply) {
+    boolean requests = to.match(kafka -> false, nats -> nats.requestTimeout().isPresent(), jetStream -> false);
+    boolean fromKafka = from.match(kafka -> true, nats -> false, jetStream -> false);
+    boolean fromCoreNats = from.match(kafka -> false, nats -> true, jetStream -> false);
+    boolean toKafka = to.match(kafka -> true, nats -> false, jetStream -> false);
+    if (reply.isEmpty()) {
+      if (requests) {
+        node.problem("to.nats.request", "needs reply.to.kafka { topic }: where the replies of the requests go");
+      }
+      return;
+    }
+    reply.get().match(
+        fromKafka2 -> {
+          if (!fromCoreNats || !toKafka) {
+            node.problem("reply.from.kafka", "needs a route from nats (core NATS requests carry a reply subject)"
+                + " to kafka (where the requests go)");
+          }
+          return null;
+        },
+        toKafka2 -> {
+          if (!fromKafka || !requests) {
+            node.problem("reply.to.kafka", "needs a route from kafka to nats with request { timeout }");
+          }
+          return null;
+        });
   }
 
   private static Optional<SinkConfig> kafkaSink(ConfigNode node, Optional<EndpointKind> sourceKind) {

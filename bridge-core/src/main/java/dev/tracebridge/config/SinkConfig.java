@@ -2,7 +2,9 @@ package dev.tracebridge.config;
 
 import dev.tracebridge.mapping.Template;
 import dev.tracebridge.message.Case;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** {@code to} or {@code dead-letter}: exactly one of {@code kafka}, {@code nats} or {@code jetstream}. */
@@ -38,7 +40,21 @@ public sealed interface SinkConfig {
     }
   }
 
-  record Nats(Template subject) implements SinkConfig {
+  /**
+   * {@code to.nats}, or {@code dead-letter.nats}. With {@code request { timeout }} (only on a route's {@code to},
+   * with {@code reply.to.kafka}) each message is sent as a NATS request and its reply awaited that long.
+   */
+  record Nats(Template subject, Optional<Duration> requestTimeout) implements SinkConfig {
+    public Nats {
+      Objects.requireNonNull(subject);
+      Objects.requireNonNull(requestTimeout);
+    }
+
+    /** A plain publish. */
+    public Nats(Template subject) {
+      this(subject, Optional.empty());
+    }
+
     @Override
     public <R, X extends Exception> R match(Case<? super Kafka, R, X> kafka, Case<? super Nats, R, X> nats,
         Case<? super JetStream, R, X> jetStream) throws X {
