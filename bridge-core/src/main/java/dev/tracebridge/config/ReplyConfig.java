@@ -27,6 +27,9 @@ public sealed interface ReplyConfig {
    * {@code groupId} (default {@code bridge-<route>-replies}), and published to the requester's reply subject.
    */
   record FromKafka(String topic, String groupId) implements ReplyConfig {
+    /** The bridge runs the answers as an internal route named after the route with this suffix. */
+    public static final String RELAY_SUFFIX = "-replies";
+
     public FromKafka {
       Objects.requireNonNull(topic);
       Objects.requireNonNull(groupId);

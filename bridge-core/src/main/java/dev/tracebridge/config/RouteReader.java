@@ -41,6 +41,15 @@ final class RouteReader {
       NamingRules.natsName(name).ifPresent(m -> routes.problem(name, "route name " + m));
       routes.object(name).flatMap(node -> route(name, node)).ifPresent(result::add);
     }
+    // the answers of reply.from.kafka run as an internal route <name>-replies: its /routes entry, metrics and clients
+    for (RouteConfig route : result) {
+      String relay = route.name() + ReplyConfig.FromKafka.RELAY_SUFFIX;
+      boolean answersFromKafka = route.reply().map(r -> r.match(fromKafka -> true, toKafka -> false)).orElse(false);
+      if (answersFromKafka && routes.keys().contains(relay)) {
+        routes.problem(relay, "route name is taken by the reply relay of route " + route.name()
+            + " (reply.from.kafka); rename this route");
+      }
+    }
     return result;
   }
 

@@ -1,6 +1,7 @@
 package dev.tracebridge.mapping;
 
 import dev.tracebridge.config.NamingRules;
+import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.config.SinkConfig;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.Header;
@@ -16,8 +17,9 @@ import java.util.function.Function;
 /**
  * Turns a received message into one for a destination: fills the templates, carries the Kafka key and
  * tombstone across NATS, replaces the previous hop's provenance headers with this hop's, and keeps
- * NATS's reserved {@code Nats-} headers out of NATS. Trace headers are the tracer's business, not this
- * class's. Stateless apart from its configuration; one per route.
+ * NATS's reserved {@code Nats-} headers out of NATS. On a route with {@code reply.from.kafka}, a NATS request
+ * goes to Kafka with Spring Kafka's request-reply headers ({@link ReplyAddress}). Trace headers are the
+ * tracer's business, not this class's. Stateless apart from its configuration; one per route.
  */
 public final class MessageMapper {
 
@@ -26,28 +28,55 @@ public final class MessageMapper {
 
   private final String route;
   private final boolean provenance;
+  /** {@code reply.from.kafka}'s topic, or null: where the Kafka side answers the NATS requests of this route. */
+  private final String replyTopic;
 
   public MessageMapper(String route, boolean provenanceHeaders) {
-    this.route = route;
-    this.provenance = provenanceHeaders;
+    this(route, provenanceHeaders, Optional.empty());
   }
 
-  /** The message for the given destination (the route's {@code to} or its dead letter). */
+  public MessageMapper(String route, boolean provenanceHeaders, Optional<String> replyTopic) {
+    this.route = route;
+    this.provenance = provenanceHeaders;
+    this.replyTopic = replyTopic.orElse(null);
+  }
+
+  /** The mapper of a route: its name, provenance setting and, with {@code reply.from.kafka}, its reply topic. */
+  public static MessageMapper forRoute(RouteConfig config) {
+    return new MessageMapper(config.name(), config.provenanceHeaders(),
+        config.reply().flatMap(r -> r.match(fromKafka -> Optional.of(fromKafka.topic()), toKafka -> Optional.empty())));
+  }
+
+  /**
+   * The message for the given destination, the route's {@code to}: a NATS request gains the request-reply
+   * headers when the route has {@code reply.from.kafka}.
+   */
   public OutboundMessage map(BridgeMessage in, SinkConfig sink) throws MappingException {
+    return map(in, sink, true);
+  }
+
+  /** {@code request}: whether a NATS request gets its reply headers; never toward the dead letter. */
+  private OutboundMessage map(BridgeMessage in, SinkConfig sink, boolean request) throws MappingException {
     byte[] key = MessageKeys.keyOf(in);
     boolean tombstone = isTombstone(in);
     MessageHeaders.Builder headers = in.headers().toBuilder();
     headers.removeIf(h -> ProvenanceHeaders.isProvenance(h.name()));
     return sink.match(
-        kafka -> toKafka(in, kafka, headers, key, tombstone),
+        kafka -> toKafka(in, kafka, headers, key, tombstone, request),
         nats -> toNats(in, nats.subject(), headers, key, tombstone, Optional.empty()),
         jetStream -> toNats(in, jetStream.subject(), headers, key, tombstone,
             Optional.of(in.position().deduplicationId())));
   }
 
   private OutboundMessage toKafka(BridgeMessage in, SinkConfig.Kafka kafka, MessageHeaders.Builder headers,
-      byte[] key, boolean tombstone) throws MappingException {
+      byte[] key, boolean tombstone, boolean request) throws MappingException {
     addProvenance(headers, in, key, tombstone, false);
+    if (request && replyTopic != null) {
+      String replySubject = in.position().match(fromKafka -> null, SourcePosition.Nats::replyTo, jetStream -> null);
+      if (replySubject != null && !replySubject.isEmpty()) {
+        ReplyAddress.addRequestHeaders(headers, replyTopic, replySubject);
+      }
+    }
     String topic = destination(kafka.topic(), in, NamingRules::kafkaTopic);
     byte[] recordKey = kafka.key().isPresent()
         ? render(kafka.key().get(), in).getBytes(StandardCharsets.UTF_8)
@@ -85,7 +114,7 @@ public final class MessageMapper {
         .set("bridge-dlq-attempts", Integer.toString(attempts))
         .set("bridge-dlq-timestamp", Instant.now().toString())
         .build();
-    return map(new BridgeMessage(in.payload(), in.key(), headers, in.position()), deadLetter);
+    return map(new BridgeMessage(in.payload(), in.key(), headers, in.position()), deadLetter, false);
   }
 
   /**

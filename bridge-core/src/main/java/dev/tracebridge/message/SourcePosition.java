@@ -49,8 +49,11 @@ public sealed interface SourcePosition {
    * {@code localSequence} counts that source's messages from 1. Two different messages never share an
    * id, across processes, restarts and routes, so a JetStream stream never drops one as a duplicate of
    * another; redelivery is no concern, since core NATS never redelivers.
+   *
+   * <p>{@code replyTo} is the message's reply subject (a NATS request's inbox), or null: a route with
+   * {@code reply.from.kafka} turns it into the Kafka request's {@code kafka_correlationId}.
    */
-  record Nats(String subject, String instance, long localSequence) implements SourcePosition {
+  record Nats(String subject, String instance, long localSequence, String replyTo) implements SourcePosition {
 
     /** Instance ids are drawn from here, never from a seeded or time-based generator. */
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -60,6 +63,11 @@ public sealed interface SourcePosition {
     public Nats {
       Objects.requireNonNull(subject, "subject");
       Objects.requireNonNull(instance, "instance");
+    }
+
+    /** A message without a reply subject. */
+    public Nats(String subject, String instance, long localSequence) {
+      this(subject, instance, localSequence, null);
     }
 
     /** With this process's shared instance id; for code that builds positions outside a source (tests). */

@@ -275,7 +275,8 @@ public final class NatsCoreSource implements Source {
   private void deliver(Message message, MessageHandler handler) {
     BridgeMessage bridgeMessage = new BridgeMessage(message.getData(), null,
         NatsHeaderCodec.decode(message.getHeaders()),
-        new SourcePosition.Nats(message.getSubject(), instanceId, localSequence.incrementAndGet()));
+        new SourcePosition.Nats(message.getSubject(), instanceId, localSequence.incrementAndGet(),
+            message.getReplyTo()));
     handler.onMessage(ReceivedMessage.of(bridgeMessage, message.getSubject(), AT_MOST_ONCE));
   }
 

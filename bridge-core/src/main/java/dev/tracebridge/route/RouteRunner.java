@@ -73,6 +73,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final Sink sink;
   private final Optional<Sink> deadLetterSink;
   private final MessageMapper mapper;
+  private final RouteMapping mapping;
   private final RelayTracer tracer;
   private final Backoff backoff;
   private final RouteLoop loop;
@@ -105,13 +106,21 @@ public final class RouteRunner implements RouteView, MessageHandler {
    */
   public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer,
                      MeterRegistry meters, int configVersion) {
+    this(config, (mapper, message) -> mapper.map(message, config.to()), source, sink, deadLetterSink, tracer, meters,
+        configVersion);
+  }
+
+  /** A route whose messages are mapped by {@code mapping} instead of to its {@code to}. */
+  public RouteRunner(RouteConfig config, RouteMapping mapping, Source source, Sink sink, Optional<Sink> deadLetterSink,
+                     RelayTracer tracer, MeterRegistry meters, int configVersion) {
+    this.mapping = mapping;
     this.configVersion = configVersion;
     this.config = config;
     this.metrics = new RouteMetrics(config.name(), meters);
     this.source = source;
     this.sink = sink;
     this.deadLetterSink = deadLetterSink;
-    this.mapper = new MessageMapper(config.name(), config.provenanceHeaders());
+    this.mapper = MessageMapper.forRoute(config);
     this.tracer = tracer;
     this.backoff = Backoff.of(config.retry());
     this.window = new InFlightWindow(config.inFlight());
@@ -205,7 +214,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     d.attempts++;
     OutboundMessage out;
     try {
-      out = d.span.startSend(mapper.map(d.message(), config.to()));
+      out = d.span.startSend(mapping.map(mapper, d.message()));
     } catch (MappingException e) {
       deadLetter(d, e);
       return false;

@@ -96,6 +96,25 @@ class ReplyConfigTest {
         "reply.conf:25: bridge.routes.e.reply.from.nats: unknown key 'nats'; known keys: kafka");
   }
 
+  @Test
+  void aRouteMayNotTakeTheNameOfAReplyRelay() {
+    assertProblems("""
+        bridge.routes {
+          quotes {
+            from.nats { subject = "quotes.get.>" }
+            to.kafka { topic = "quote-requests" }
+            reply.from.kafka { topic = "quote-replies" }
+          }
+          quotes-replies {
+            from.kafka { topics = ["in"] }
+            to.nats { subject = "out" }
+          }
+        }
+        """,
+        "reply.conf:7: bridge.routes.quotes-replies: route name is taken by the reply relay of route quotes"
+            + " (reply.from.kafka); rename this route");
+  }
+
   private static RouteConfig only(String hocon) throws ConfigException {
     List<RouteConfig> routes = ConfigLoader.parse(hocon, "reply.conf").routes();
     assertEquals(1, routes.size());
