@@ -61,10 +61,26 @@ public final class NatsSink implements Sink {
   private final LinkedBlockingQueue<Pending> unflushed = new LinkedBlockingQueue<>();
   private final Outstanding outstanding = new Outstanding();
   private final Thread flusher;
+  /** Only on a sink of answers to NATS requesters: learns of those who have gone. Null otherwise. */
+  private final NoRespondersInbox inbox;
   private volatile boolean closed;
 
   /** {@code inFlight} is the route's window, which jnats's outgoing queue must exceed. */
   public NatsSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight) {
+    this(connectionName, cluster, inFlight, null);
+  }
+
+  /**
+   * A sink of answers to NATS requesters: each publish carries a reply subject of {@code inbox}, which then
+   * hears of answers that found no subscriber. Connected only once the inbox is subscribed.
+   */
+  public static NatsSink forAnswers(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight,
+      NoRespondersInbox inbox) {
+    return new NatsSink(connectionName, cluster, inFlight, inbox);
+  }
+
+  private NatsSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight, NoRespondersInbox inbox) {
+    this.inbox = inbox;
     this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
     this.flusher = new Thread(this::flushLoop, "nats-flusher-" + connectionName);
     flusher.setDaemon(true);
@@ -72,13 +88,17 @@ public final class NatsSink implements Sink {
 
   @Override
   public void start() {
-    connector.start(connection -> { });
+    connector.start(connection -> {
+      if (inbox != null) {
+        inbox.subscribe(connection);
+      }
+    });
     flusher.start();
   }
 
   @Override
   public boolean isConnected() {
-    return connector.isConnected();
+    return connector.isConnected() && (inbox == null || inbox.isSubscribed());
   }
 
   @Override
@@ -110,7 +130,7 @@ public final class NatsSink implements Sink {
         // read before the publish: a message queued after a reconnect must not carry the old epoch
         Epoch epoch = Epoch.of(connection);
         long errors = connection.getStatistics().getErrs();
-        connection.publish(m.destination(), headers, payload);
+        connection.publish(m.destination(), inbox == null ? null : inbox.replyTo(m.destination()), headers, payload);
         unflushed.add(new Pending(m.destination(), epoch, errors, future));
       }
     } catch (RuntimeException e) {

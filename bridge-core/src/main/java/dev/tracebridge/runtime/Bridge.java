@@ -4,6 +4,7 @@ import dev.tracebridge.admin.AdminServer;
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.metrics.BridgeMetrics;
+import dev.tracebridge.reply.ReplyRelay;
 import dev.tracebridge.route.BridgeStatus;
 import dev.tracebridge.route.RouteRunner;
 import dev.tracebridge.route.RouteView;
@@ -21,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running bridge: the routes of the current configuration and the admin server.
+ * The running bridge: the routes of the current configuration (with the reply relay of each request-reply
+ * route, {@link ReplyRelay}) and the admin server.
  *
  * <p>{@link #reload} applies a new configuration without interrupting what did not change: routes whose
  * configuration changed are drained and started again, new ones started, removed ones drained and
@@ -53,7 +55,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     // JVM binders only here, in the process that runs routes: not in every test's registry
     Bridge bridge = new Bridge(telemetry, config, new BridgeMetrics().withJvmMetrics());
     List<RouteRunner> routes = new ArrayList<>();
-    for (RouteConfig route : config.routes()) {
+    for (RouteConfig route : ReplyRelay.withRelays(config.routes())) {
       routes.add(bridge.newRoute(config, route));
     }
     routes.forEach(RouteRunner::start);
@@ -66,6 +68,10 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
   }
 
   private RouteRunner newRoute(BridgeConfig bridge, RouteConfig route) {
+    if (ReplyRelay.isRelay(route)) {
+      return ReplyRelay.runner(route, bridge, route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, bridge)),
+          telemetry.openTelemetry(), metrics.registry(), version);
+    }
     return new RouteRunner(route,
         Endpoints.source(route, bridge),
         Endpoints.sink(route, "sink", route.to(), bridge),
@@ -100,7 +106,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     Map<String, RouteRunner> running = new LinkedHashMap<>();
     routes.forEach(r -> running.put(r.name(), r));
     Map<String, RouteConfig> wanted = new LinkedHashMap<>();
-    next.routes().forEach(r -> wanted.put(r.name(), r));
+    ReplyRelay.withRelays(next.routes()).forEach(r -> wanted.put(r.name(), r));
 
     List<RouteRunner> toStop = new ArrayList<>();
     List<String> started = new ArrayList<>();
@@ -132,7 +138,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
     version = nextVersion;
     List<RouteRunner> nextRoutes = new ArrayList<>();
     List<RouteRunner> fresh = new ArrayList<>();
-    for (RouteConfig route : next.routes()) {
+    for (RouteConfig route : ReplyRelay.withRelays(next.routes())) {
       RouteRunner keep = running.get(route.name());
       if (keep != null && !toStop.contains(keep)) {
         nextRoutes.add(keep);

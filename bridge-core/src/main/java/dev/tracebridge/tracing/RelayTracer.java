@@ -61,6 +61,26 @@ public final class RelayTracer {
     this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH ? SpanKind.CLIENT : SpanKind.PRODUCER;
   }
 
+  /**
+   * The tracer of a request-reply route's reply relay ({@code relay} is its internal route): CONSUMER spans
+   * {@code process <reply topic>} as for any Kafka source, and send spans {@code publish} to the requesters'
+   * reply subjects, temporary destinations ({@link SendTarget#natsRequesters}).
+   */
+  public static RelayTracer forAnswers(OpenTelemetry otel, BridgeConfig bridge, RouteConfig relay) {
+    return new RelayTracer(otel, bridge, relay, SendTarget.natsRequesters(bridge, relay.name()));
+  }
+
+  private RelayTracer(OpenTelemetry otel, BridgeConfig bridge, RouteConfig route, SendTarget destination) {
+    TracerBuilder builder = otel.getTracerProvider().tracerBuilder(SCOPE);
+    String version = RelayTracer.class.getPackage().getImplementationVersion();
+    this.tracer = (version == null ? builder : builder.setInstrumentationVersion(version)).build();
+    this.tracing = route.tracing();
+    this.source = new ProcessSource(route.from(), bridge, route.name());
+    this.destination = destination;
+    this.deadLetter = route.deadLetter().map(sink -> new SendTarget(sink, bridge, route.name())).orElse(null);
+    this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH ? SpanKind.CLIENT : SpanKind.PRODUCER;
+  }
+
   /** Starts the CONSUMER span {@code process <source>} for a received message. */
   public RelaySpan startProcess(BridgeMessage message) {
     TraceHeaders incoming = TraceHeaders.read(message.headers());

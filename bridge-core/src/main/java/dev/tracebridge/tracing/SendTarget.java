@@ -1,16 +1,20 @@
 package dev.tracebridge.tracing;
 
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_ANONYMOUS;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_PARTITION_ID;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_TEMPLATE;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_TEMPORARY;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_KEY;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_TOMBSTONE;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_BODY_SIZE;
+import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_CONVERSATION_ID;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_MESSAGE_ID;
 
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.SinkConfig;
+import dev.tracebridge.mapping.ReplyAddress;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
 import io.opentelemetry.api.common.Attributes;
@@ -32,6 +36,8 @@ final class SendTarget {
   private final boolean kafka;
   /** JetStream: the {@code Nats-Msg-Id} is the message id before the send, not only once it is confirmed. */
   private final boolean idBeforeSend;
+  /** Answers to NATS requesters: {@code messaging.message.conversation_id} from {@code kafka_correlationId}. */
+  private final boolean conversation;
 
   SendTarget(SinkConfig sink, BridgeConfig bridge, String route) {
     Sent sent = sink.match(
@@ -48,6 +54,30 @@ final class SendTarget {
       attributes.put(MESSAGING_DESTINATION_TEMPLATE, template);
     }
     this.constantAttributes = attributes.build();
+    this.conversation = false;
+  }
+
+  /**
+   * The answers of a request-reply route, published to each requester's reply subject. That subject is a
+   * temporary, anonymous destination (an inbox with a generated name), so, as the messaging conventions ask,
+   * it is left out of the span name ({@code publish}) and marked {@code messaging.destination.temporary} and
+   * {@code messaging.destination.anonymous}; {@code messaging.destination.name} still has it.
+   */
+  static SendTarget natsRequesters(BridgeConfig bridge, String route) {
+    return new SendTarget(bridge, route);
+  }
+
+  private SendTarget(BridgeConfig bridge, String route) {
+    String operation = "publish";
+    this.kafka = false;
+    this.idBeforeSend = false;
+    this.conversation = true;
+    this.spanName = operation;
+    this.constantAttributes = Broker.nats(bridge)
+        .attributes(operation, MessagingOperationTypeIncubatingValues.SEND, route)
+        .put(MESSAGING_DESTINATION_TEMPORARY, true)
+        .put(MESSAGING_DESTINATION_ANONYMOUS, true)
+        .build();
   }
 
   /** What differs between the kinds of destination. */
@@ -63,6 +93,10 @@ final class SendTarget {
     span.setAllAttributes(constantAttributes)
         .setAttribute(MESSAGING_DESTINATION_NAME, outbound.destination())
         .setAttribute(MESSAGING_MESSAGE_BODY_SIZE, (long) outbound.payloadSize());
+    if (conversation) {
+      outbound.headers().firstString(ReplyAddress.CORRELATION_ID)
+          .ifPresent(id -> span.setAttribute(MESSAGING_MESSAGE_CONVERSATION_ID, id));
+    }
     if (idBeforeSend && outbound.messageId() != null) {
       span.setAttribute(MESSAGING_MESSAGE_ID, outbound.messageId());
     }
