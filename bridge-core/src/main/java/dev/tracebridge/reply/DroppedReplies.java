@@ -26,7 +26,8 @@ final class DroppedReplies {
     for (DropReason reason : DropReason.values()) {
       counters.put(reason, Counter.builder("bridge.replies.dropped")
           .description("Answers on a reply topic not delivered to a NATS requester: not the bridge's "
-              + "(no-correlation-id, foreign-correlation-id, invalid-subject) or the requester has gone (no-responders).")
+              + "(no-correlation-id, foreign-correlation-id, invalid-subject), or the requester has gone "
+              + "(no-responders).")
           .tags(BridgeMetrics.ROUTE, route, "reason", reason.label())
           .register(registry));
     }

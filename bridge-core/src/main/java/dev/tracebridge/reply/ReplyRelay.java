@@ -52,7 +52,8 @@ public final class ReplyRelay {
    * The relay's {@code to}: it shows in {@code /routes} and identifies a relay's configuration (by identity;
    * no configuration file can produce this instance). The real subject comes from each answer.
    */
-  private static final SinkConfig.Nats REQUESTERS = new SinkConfig.Nats(Template.parse("(reply subject of each request)"));
+  private static final SinkConfig.Nats REQUESTERS =
+      new SinkConfig.Nats(Template.parse("(reply subject of each request)"));
   /** What the mapping fills; replaced by the answer's subject. */
   private static final SinkConfig.Nats MAPPED = new SinkConfig.Nats(Template.parse("reply"));
 
@@ -97,9 +98,10 @@ public final class ReplyRelay {
     SourceConfig.Kafka answers = relay.from().match(kafka -> kafka, nats -> null, jetStream -> null);
     DroppedReplies dropped = new DroppedReplies(relay.name(), meters);
     String client = "bridge-" + relay.name();
+    NoRespondersInbox inbox = new NoRespondersInbox(dropped::noResponders);
     return new RouteRunner(relay, ReplyRelay::toRequester,
         new OwnReplies(new KafkaSource(relay.name(), answers, bridge.kafka()), dropped),
-        NatsSink.forAnswers(client + "-sink", bridge.nats(), relay.inFlight(), new NoRespondersInbox(dropped::noResponders)),
+        NatsSink.forAnswers(client + "-sink", bridge.nats(), relay.inFlight(), inbox),
         deadLetter, RelayTracer.forAnswers(otel, bridge, relay), meters, configVersion);
   }
 

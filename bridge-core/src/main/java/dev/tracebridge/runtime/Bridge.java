@@ -8,6 +8,7 @@ import dev.tracebridge.reply.ReplyRelay;
 import dev.tracebridge.route.BridgeStatus;
 import dev.tracebridge.route.RouteRunner;
 import dev.tracebridge.route.RouteView;
+import dev.tracebridge.route.Sink;
 import dev.tracebridge.tracing.RelayTracer;
 import dev.tracebridge.tracing.Telemetry;
 import java.util.ArrayList;
@@ -69,8 +70,8 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
 
   private RouteRunner newRoute(BridgeConfig bridge, RouteConfig route) {
     if (ReplyRelay.isRelay(route)) {
-      return ReplyRelay.runner(route, bridge, route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, bridge)),
-          telemetry.openTelemetry(), metrics.registry(), version);
+      Optional<Sink> deadLetter = route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, bridge));
+      return ReplyRelay.runner(route, bridge, deadLetter, telemetry.openTelemetry(), metrics.registry(), version);
     }
     return new RouteRunner(route,
         Endpoints.source(route, bridge),

@@ -78,7 +78,9 @@ public final class RelayTracer {
     this.source = new ProcessSource(route.from(), bridge, route.name());
     this.destination = destination;
     this.deadLetter = route.deadLetter().map(sink -> new SendTarget(sink, bridge, route.name())).orElse(null);
-    this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH ? SpanKind.CLIENT : SpanKind.PRODUCER;
+    this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH
+        ? SpanKind.CLIENT
+        : SpanKind.PRODUCER;
   }
 
   /** Starts the CONSUMER span {@code process <source>} for a received message. */

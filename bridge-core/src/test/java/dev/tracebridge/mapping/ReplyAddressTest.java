@@ -73,7 +73,8 @@ class ReplyAddressTest {
     OutboundMessage out = mapper.deadLetter(request("_INBOX.abc.9", MessageHeaders.empty()), TO_KAFKA,
         new IllegalStateException("no"), 1);
 
-    assertTrue(out.headers().first(ReplyAddress.REPLY_TOPIC).isEmpty(), "a service reading the dead letter must not answer");
+    assertTrue(out.headers().first(ReplyAddress.REPLY_TOPIC).isEmpty(),
+        "a service reading the dead letter must not answer");
     assertTrue(out.headers().first(ReplyAddress.CORRELATION_ID).isEmpty());
   }
 
@@ -88,7 +89,8 @@ class ReplyAddressTest {
     for (String bad : List.of("nats:a..b", "nats:a.*", "nats:a.>", "nats:a b", "nats:.a", "nats:a\r\nb")) {
       assertEquals(DropReason.INVALID_SUBJECT, decode(bad.getBytes(UTF_8)).dropReason(), bad);
     }
-    assertEquals(DropReason.INVALID_SUBJECT, decode(new byte[] {'n', 'a', 't', 's', ':', 'a', (byte) 0xc3}).dropReason());
+    byte[] malformedUtf8 = {'n', 'a', 't', 's', ':', 'a', (byte) 0xc3};
+    assertEquals(DropReason.INVALID_SUBJECT, decode(malformedUtf8).dropReason());
     assertNull(decode(null).subject());
   }
 

@@ -19,7 +19,6 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Subscription;
-import io.nats.client.impl.Headers;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,7 +78,7 @@ class NatsRequestKafkaReplyTest {
     }
   }
 
-  /** One request-reply route {@code <id>}: {@code <id>.get.>} → {@code <id>-requests}, answers from {@code <id>-replies}. */
+  /** Route {@code <id>}: requests {@code <id>.get.>} → {@code <id>-requests}, answers from {@code <id>-answers}. */
   static BridgeConfig config(String id, String bootstrap, String natsUrl, String extra) throws Exception {
     return ConfigLoader.parse("""
         bridge {

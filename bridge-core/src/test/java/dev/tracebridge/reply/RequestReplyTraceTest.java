@@ -64,8 +64,8 @@ class RequestReplyTraceTest {
            Connection client = Nats.connect(nats.url())) {
         NatsRequestKafkaReplyTest.awaitRelaying(kafka.bootstrapServers(), id, 2, bridge);
 
-        io.opentelemetry.api.trace.Span request = requesterSdk.get("requester").spanBuilder("request " + id + ".get.eur")
-            .setSpanKind(SpanKind.CLIENT).startSpan();
+        io.opentelemetry.api.trace.Span request = requesterSdk.get("requester")
+            .spanBuilder("request " + id + ".get.eur").setSpanKind(SpanKind.CLIENT).startSpan();
         Headers headers = new Headers();
         W3CTraceContextPropagator.getInstance().inject(Context.root().with(request), headers, Headers::put);
         answer = client.request(id + ".get.eur", headers, "EUR".getBytes(UTF_8), Duration.ofSeconds(20));
@@ -130,7 +130,8 @@ class RequestReplyTraceTest {
   }
 
   private static Optional<String> attribute(Span span, String key) {
-    return span.getAttributesList().stream().filter(kv -> kv.getKey().equals(key)).findFirst().map(RequestReplyTraceTest::text);
+    return span.getAttributesList().stream().filter(kv -> kv.getKey().equals(key)).findFirst()
+        .map(RequestReplyTraceTest::text);
   }
 
   private static String text(KeyValue kv) {

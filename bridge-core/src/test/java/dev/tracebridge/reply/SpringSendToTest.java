@@ -81,7 +81,8 @@ class SpringSendToTest {
         @Qualifier("bootstrapServers") String bootstrap, KafkaTemplate<String, String> template) {
       ConcurrentKafkaListenerContainerFactory<String, String> factory = new ConcurrentKafkaListenerContainerFactory<>();
       factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(Map.of("bootstrap.servers", bootstrap,
-          "group.id", "spring-quotes", "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer()));
+          "group.id", "spring-quotes", "auto.offset.reset", "earliest"),
+          new StringDeserializer(), new StringDeserializer()));
       factory.setReplyTemplate(template);
       return factory;
     }
