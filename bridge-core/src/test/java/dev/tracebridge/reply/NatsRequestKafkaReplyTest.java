@@ -145,42 +145,20 @@ class NatsRequestKafkaReplyTest {
 
     int threads = 20;
     int requestsEach = 10;
-    ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    long start = System.nanoTime();
-    try {
-      List<Future<Integer>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int thread = t;
-        done.add(pool.submit(() -> {
-          try (Connection requester = Nats.connect(nats.url())) {
-            int answered = 0;
-            for (int i = 0; i < requestsEach; i++) {
-              String payload = "quote-" + thread + "-" + i;
-              Message answer = requester.request(id + ".get." + (i % 3 == 0 ? "eur" : "usd"),
-                  payload.getBytes(UTF_8), Duration.ofSeconds(20));
-              if (answer == null || !("answer:" + payload).equals(new String(answer.getData(), UTF_8))) {
-                wrong.add(payload + " -> " + (answer == null ? "no answer" : new String(answer.getData(), UTF_8)));
-              } else {
-                answered++;
-              }
-            }
-            return answered;
-          }
-        }));
-      }
-      int answered = 0;
-      for (Future<Integer> f : done) {
-        answered += f.get(120, TimeUnit.SECONDS);
-      }
-      assertEquals(List.of(), List.copyOf(wrong), "every requester gets its own answer, nothing else");
-      assertEquals(threads * requestsEach, answered);
-    } finally {
-      pool.shutdownNow();
+    RoundTrips bridged = roundTrips(threads, requestsEach, id + ".get.");
+    assertEquals(List.of(), bridged.wrong(), "every requester gets its own answer, nothing else");
+    assertEquals(threads * requestsEach, bridged.latencies().size());
+
+    // the same requesters against a NATS responder, no bridge: what the bridge's round trip is measured against
+    try (Connection responder = Nats.connect(nats.url())) {
+      responder.createDispatcher(m -> responder.publish(m.getReplyTo(),
+          ("answer:" + new String(m.getData(), UTF_8)).getBytes(UTF_8))).subscribe(id + ".direct.>");
+      responder.flush(Duration.ofSeconds(5));
+      RoundTrips direct = roundTrips(threads, requestsEach, id + ".direct.");
+      assertEquals(List.of(), direct.wrong());
+      System.out.printf("request-reply, %d requesters x %d requests: through 2 bridges and Kafka %s; "
+          + "NATS request-reply without bridge %s%n", threads, requestsEach, bridged, direct);
     }
-    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    System.out.printf("request-reply: %d requests from %d requesters through 2 bridges in %d ms%n",
-        threads * requestsEach, threads, millis);
 
     // both instances took requests (queue group) and delivered answers (one reply partition each)
     for (Bridge b : List.of(first, second)) {
@@ -190,6 +168,56 @@ class NatsRequestKafkaReplyTest {
     long delivered = first.route(id + "-replies").orElseThrow().metrics().producedCount()
         + second.route(id + "-replies").orElseThrow().metrics().producedCount();
     assertEquals(threads * requestsEach, delivered);
+  }
+
+  /** Round trip times of requests that got their own answer, and what went wrong with the others. */
+  record RoundTrips(List<Long> latencies, List<String> wrong, long elapsedNanos) {
+    @Override
+    public String toString() {
+      List<Long> sorted = latencies.stream().sorted().toList();
+      return String.format("%d round trips in %d ms (%.0f/s), p50 %.1f ms, p99 %.1f ms", sorted.size(),
+          TimeUnit.NANOSECONDS.toMillis(elapsedNanos), sorted.size() * 1e9 / elapsedNanos,
+          sorted.get(sorted.size() / 2) / 1e6, sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1) / 1e6);
+    }
+  }
+
+  /**
+   * {@code threads} requesters, each on its own connection, each sending {@code requestsEach} requests with
+   * distinct payloads one after the other to {@code prefix + eur|usd}, expecting {@code answer:} + payload.
+   */
+  private RoundTrips roundTrips(int threads, int requestsEach, String prefix) throws Exception {
+    ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    long start = System.nanoTime();
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          try (Connection requester = Nats.connect(nats.url())) {
+            for (int i = 0; i < requestsEach; i++) {
+              String payload = "quote-" + thread + "-" + i;
+              long sent = System.nanoTime();
+              Message answer = requester.request(prefix + (i % 3 == 0 ? "eur" : "usd"), payload.getBytes(UTF_8),
+                  Duration.ofSeconds(20));
+              if (answer == null || !("answer:" + payload).equals(new String(answer.getData(), UTF_8))) {
+                wrong.add(payload + " -> " + (answer == null ? "no answer" : new String(answer.getData(), UTF_8)));
+              } else {
+                latencies.add(System.nanoTime() - sent);
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return new RoundTrips(List.copyOf(latencies), List.copyOf(wrong), System.nanoTime() - start);
   }
 
   @Test
