@@ -2,7 +2,9 @@ package dev.tracebridge.cli;
 
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.RouteConfig;
+import dev.tracebridge.reply.ReplyRelay;
 import dev.tracebridge.route.RouteDescriptions;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,12 +25,14 @@ final class ValidateCommand implements Callable<Integer> {
     if (loaded.isEmpty()) {
       return INVALID;
     }
-    for (RouteConfig route : loaded.get().routes()) {
+    // with the reply relay <route>-replies of each request-reply route: the bridge runs it as a route too
+    List<RouteConfig> routes = ReplyRelay.withRelays(loaded.get().routes());
+    for (RouteConfig route : routes) {
       System.out.println(route.name() + ": " + RouteDescriptions.source(route.from()) + " -> "
           + RouteDescriptions.sink(route.to())
           + route.deadLetter().map(dl -> ", dead letter " + RouteDescriptions.sink(dl)).orElse(""));
     }
-    System.out.println(config.file + ": valid, " + loaded.get().routes().size() + " routes");
+    System.out.println(config.file + ": valid, " + routes.size() + " routes");
     return 0;
   }
 }
