@@ -8,9 +8,11 @@ import dev.tracebridge.kafka.KafkaSource;
 import dev.tracebridge.nats.JetStreamSink;
 import dev.tracebridge.nats.JetStreamSource;
 import dev.tracebridge.nats.NatsCoreSource;
+import dev.tracebridge.nats.NatsRequestSink;
 import dev.tracebridge.nats.NatsSink;
 import dev.tracebridge.route.Sink;
 import dev.tracebridge.route.Source;
+import java.util.Optional;
 
 /**
  * Turns a route's configuration into its source and sinks: the one place that names the client classes
@@ -33,7 +35,18 @@ final class Endpoints {
     String clientName = "bridge-" + route.name() + "-" + role;
     return sink.match(
         kafka -> new KafkaSink(clientName, kafka.properties(), bridge.kafka()),
-        nats -> new NatsSink(clientName, bridge.nats(), route.inFlight()),
+        nats -> nats.requestTimeout().isPresent()
+            ? new NatsRequestSink(clientName, bridge.nats(), route.inFlight(), nats.requestTimeout().get())
+            : new NatsSink(clientName, bridge.nats(), route.inFlight()),
         jetStream -> new JetStreamSink(clientName, bridge.nats(), route.inFlight()));
+  }
+
+  /**
+   * {@code reply.to.kafka}: the producer of the replies to the route's NATS requests ({@code bridge-<route>-reply}),
+   * with the bridge's Kafka settings; empty on every other route.
+   */
+  static Optional<Sink> replySink(RouteConfig route, BridgeConfig bridge) {
+    return route.reply().flatMap(reply -> reply.match(fromKafka -> Optional.<Sink>empty(),
+        toKafka -> Optional.of(sink(route, "reply", toKafka.asSink(), bridge))));
   }
 }
