@@ -108,21 +108,35 @@ public final class MessageMapper {
               .add(ProvenanceHeaders.KAFKA_TIMESTAMP, Long.toString(kafka.timestamp())),
           nats -> headers, jetStream -> headers);
     }
+    return new OutboundMessage(replyTopic(request, to), replyKey(request, to), tombstone ? null : reply.payload(),
+        headers.build(), null);
+  }
+
+  /**
+   * Fails as {@link #reply} would for want of a topic or key (an invalid {@code kafka_replyTopic}, a template that
+   * cannot be filled), so that a request whose reply could never be written is not sent at all.
+   */
+  public void checkReply(BridgeMessage request, ReplyConfig.ToKafka to) throws MappingException {
+    replyTopic(request, to);
+    replyKey(request, to);
+  }
+
+  private String replyTopic(BridgeMessage request, ReplyConfig.ToKafka to) throws MappingException {
     Optional<String> asked = replyTopicOf(request);
-    String topic;
-    if (asked.isPresent()) {
-      Optional<String> problem = NamingRules.kafkaTopic(asked.get());
-      if (problem.isPresent()) {
-        throw new MappingException(problem.get() + ", from the record's " + REPLY_TOPIC + " header");
-      }
-      topic = asked.get();
-    } else {
-      topic = destination(to.topic(), request, NamingRules::kafkaTopic);
+    if (asked.isEmpty()) {
+      return destination(to.topic(), request, NamingRules::kafkaTopic);
     }
-    byte[] key = to.key().isPresent()
+    Optional<String> problem = NamingRules.kafkaTopic(asked.get());
+    if (problem.isPresent()) {
+      throw new MappingException(problem.get() + ", from the record's " + REPLY_TOPIC + " header");
+    }
+    return asked.get();
+  }
+
+  private byte[] replyKey(BridgeMessage request, ReplyConfig.ToKafka to) throws MappingException {
+    return to.key().isPresent()
         ? render(to.key().get(), request).getBytes(StandardCharsets.UTF_8)
         : MessageKeys.keyOf(request);
-    return new OutboundMessage(topic, key, tombstone ? null : reply.payload(), headers.build(), null);
   }
 
   /** The request record's {@code kafka_replyTopic}, which overrides {@code reply.to.kafka.topic}. */

@@ -245,6 +245,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
     }
     OutboundMessage out;
     try {
+      if (replySink != null) {
+        mapper.checkReply(d.message(), replyTo); // a reply that could never be written: do not ask for it
+      }
       out = d.span.startSend(mapper.map(d.message(), config.to()));
     } catch (MappingException e) {
       deadLetter(d, e);

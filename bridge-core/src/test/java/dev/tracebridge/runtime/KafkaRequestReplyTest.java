@@ -1,0 +1,415 @@
+package dev.tracebridge.runtime;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tracebridge.config.BridgeConfig;
+import dev.tracebridge.config.ConfigLoader;
+import dev.tracebridge.route.RouteState;
+import dev.tracebridge.testkit.EmbeddedKafka;
+import dev.tracebridge.testkit.NatsServers;
+import dev.tracebridge.tracing.Telemetry;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.impl.Headers;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Request-reply, Kafka record → NATS service → reply into Kafka ({@code to.nats { request { } }} with
+ * {@code reply.to.kafka}), against a real Kafka broker and a real nats-server, with bridges in process: many
+ * concurrent requesters through two bridge instances, replies in request order when the service answers out
+ * of order, a service that does not answer (dead letter after the retries, or a stopped route that commits
+ * nothing), a slow one within the timeout.
+ */
+class KafkaRequestReplyTest {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static EmbeddedKafka kafka;
+  private static NatsServers nats;
+  private static Connection service;
+
+  private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+
+  @BeforeAll
+  static void brokers() throws Exception {
+    kafka = EmbeddedKafka.start();
+    nats = NatsServers.start();
+    service = Nats.connect(nats.url());
+  }
+
+  @AfterAll
+  static void stopBrokers() throws Exception {
+    service.close();
+    nats.close();
+    kafka.close();
+  }
+
+  @AfterEach
+  void stopBridges() throws Exception {
+    later.shutdownNow();
+    for (int i = running.size() - 1; i >= 0; i--) {
+      running.get(i).close();
+    }
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private Bridge start(String routes) throws Exception {
+    BridgeConfig config = ConfigLoader.parse("""
+        bridge {
+          admin.enabled = false
+          kafka.bootstrap-servers = "%s"
+          kafka.properties { "metadata.max.age.ms" = 1000 }
+          nats.servers = ["%s"]
+          routes { %s }
+        }
+        """.formatted(kafka.bootstrapServers(), nats.url(), routes), "test.conf");
+    Telemetry telemetry = Telemetry.forTesting(spans);
+    running.add(telemetry);
+    Bridge bridge = Bridge.start(config, telemetry);
+    running.add(bridge);
+    return bridge;
+  }
+
+  /**
+   * A NATS service in the queue group {@code svc}: answers {@code reply:<payload>} on the request's reply
+   * subject, copying only the header {@code blob} (binary, so it travels encoded) and adding {@code svc}; it
+   * copies neither {@code kafka_correlationId} nor anything else, so what the reply carries of the request is
+   * the bridge's doing.
+   */
+  private Dispatcher answering(String subject, Consumer<Runnable> when) {
+    Dispatcher dispatcher = service.createDispatcher(request -> {
+      Headers headers = new Headers();
+      String blob = request.getHeaders() == null ? null : request.getHeaders().getFirst("blob");
+      if (blob != null) {
+        headers.add("blob", blob);
+      }
+      headers.add("svc", "enricher");
+      byte[] body = ("reply:" + new String(request.getData(), UTF_8)).getBytes(UTF_8);
+      when.accept(() -> service.publish(request.getReplyTo(), headers, body));
+    });
+    dispatcher.subscribe(subject, "svc");
+    running.add(() -> service.closeDispatcher(dispatcher));
+    return dispatcher;
+  }
+
+  private static String route(String name, String topic, String subject, String replies, String extra) {
+    return """
+        %s {
+          from.kafka { topics = ["%s"], properties { "session.timeout.ms" = 6000 } }
+          to.nats { subject = "%s", request { timeout = 2s } }
+          reply.to.kafka { topic = "%s", key = "{key}" }
+          %s
+        }
+        """.formatted(name, topic, subject, replies, extra);
+  }
+
+  private static ProducerRecord<byte[], byte[]> request(String topic, String key, String payload, byte[] correlation,
+                                                        String replyTopic) {
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(UTF_8), payload.getBytes(UTF_8));
+    if (correlation != null) {
+      record.headers().add(new RecordHeader("kafka_correlationId", correlation));
+    }
+    if (replyTopic != null) {
+      record.headers().add(new RecordHeader("kafka_replyTopic", replyTopic.getBytes(UTF_8)));
+    }
+    record.headers().add(new RecordHeader("blob", new byte[] {0, (byte) 0xfe, 'x', '\n'}));
+    return record;
+  }
+
+  private static byte[] correlationId() {
+    byte[] id = new byte[16];
+    RANDOM.nextBytes(id);
+    return id;
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    var h = record.headers().lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), UTF_8);
+  }
+
+  @Test
+  void concurrentRequestersThroughTwoBridgesEachGetTheirOwnReply() throws Exception {
+    String topic = unique("rr-requests");
+    String replies = unique("rr-replies");
+    String ownReplies = unique("rr-own-replies");
+    String subject = unique("rr.enrich");
+    kafka.createTopic(topic, 4);
+    kafka.createTopic(replies, 2);
+    kafka.createTopic(ownReplies, 2);
+    answering(subject, Runnable::run);
+    String routes = route("enrich", topic, subject, replies, "");
+    Bridge first = start(routes);
+    Bridge second = start(routes);
+    await().atMost(Duration.ofSeconds(60)).until(() -> first.isReady() && second.isReady());
+    // both members hold partitions before anything is sent, so that both relay requests
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      int a = first.route("enrich").orElseThrow().sourceLag().size();
+      int b = second.route("enrich").orElseThrow().sourceLag().size();
+      return a > 0 && b > 0 && a + b == 4;
+    });
+
+    // 4 producers, 60 records each, sent concurrently; every other record names its own reply topic
+    int producers = 4;
+    int perProducer = 60;
+    Map<String, String> payloadByCorrelation = new ConcurrentHashMap<>();
+    Map<String, String> replyTopicByCorrelation = new ConcurrentHashMap<>();
+    Map<String, String> keyByCorrelation = new ConcurrentHashMap<>();
+    ExecutorService threads = Executors.newFixedThreadPool(producers);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int p = 0; p < producers; p++) {
+        int producer = p;
+        done.add(threads.submit(() -> {
+          Properties props = new Properties();
+          props.put("bootstrap.servers", kafka.bootstrapServers());
+          props.put("linger.ms", "0");
+          try (KafkaProducer<byte[], byte[]> client =
+                   new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < perProducer; i++) {
+              byte[] correlation = correlationId();
+              String id = HexFormat.of().formatHex(correlation);
+              String payload = "order-" + producer + "-" + i;
+              String key = "customer-" + (i % 7);
+              String replyTopic = i % 2 == 0 ? ownReplies : null;
+              payloadByCorrelation.put(id, payload);
+              keyByCorrelation.put(id, key);
+              replyTopicByCorrelation.put(id, replyTopic == null ? replies : ownReplies);
+              client.send(request(topic, key, payload, correlation, replyTopic));
+            }
+            client.flush();
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    int total = producers * perProducer;
+    List<ConsumerRecord<byte[], byte[]>> received = new ArrayList<>();
+    received.addAll(TestClients.consume(kafka.bootstrapServers(), replies, total / 2));
+    received.addAll(TestClients.consume(kafka.bootstrapServers(), ownReplies, total / 2));
+    Map<String, Integer> seen = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> reply : received) {
+      var correlation = reply.headers().lastHeader("kafka_correlationId");
+      assertNotNull(correlation, "every reply carries its request's kafka_correlationId");
+      String id = HexFormat.of().formatHex(correlation.value());
+      String payload = payloadByCorrelation.get(id);
+      assertNotNull(payload, "a correlation id no request had: " + id);
+      seen.merge(id, 1, Integer::sum);
+      assertEquals("reply:" + payload, new String(reply.value(), UTF_8), "cross-talk for " + id);
+      assertEquals(replyTopicByCorrelation.get(id), reply.topic(), "kafka_replyTopic, else reply.to.kafka.topic");
+      assertEquals(keyByCorrelation.get(id), new String(reply.key(), UTF_8), "key = {key} of the request");
+      assertArrayEquals(new byte[] {0, (byte) 0xfe, 'x', '\n'}, reply.headers().lastHeader("blob").value(),
+          "a binary header the service copied comes back as bytes");
+      assertEquals("enricher", header(reply, "svc"));
+      assertEquals(topic, header(reply, "bridge-kafka-topic"), "provenance: the request record");
+      assertNotNull(header(reply, "bridge-kafka-offset"));
+      assertNotNull(header(reply, "traceparent"), "the reply record carries the bridge's PRODUCER span");
+    }
+    assertEquals(total, seen.size(), "every request got a reply");
+    assertTrue(first.route("enrich").orElseThrow().metrics().consumedCount() > 0);
+    assertTrue(second.route("enrich").orElseThrow().metrics().consumedCount() > 0);
+
+    // delivered = request + reply in Kafka: every request offset is committed
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Map<TopicPartition, Long> committed = TestClients.committed(kafka.bootstrapServers(), "bridge-enrich");
+      long sum = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+          .mapToLong(Map.Entry::getValue).sum();
+      assertEquals(total, sum, committed.toString());
+    });
+  }
+
+  @Test
+  void repliesKeepTheOrderOfTheirRequestsWhenTheServiceAnswersOutOfOrder() throws Exception {
+    String topic = unique("rr-order");
+    String replies = unique("rr-order-replies");
+    String subject = unique("rr.order");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(replies, 1);
+    AtomicInteger answered = new AtomicInteger();
+    // every third request is answered 300 ms late, after later ones
+    answering(subject, reply -> {
+      if (answered.getAndIncrement() % 3 == 0) {
+        later.schedule(reply, 300, TimeUnit.MILLISECONDS);
+      } else {
+        reply.run();
+      }
+    });
+    Bridge bridge = start(route("order", topic, subject, replies, ""));
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+
+    int count = 30;
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      records.add(request(topic, "k", "m-" + i, correlationId(), null));
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+
+    List<ConsumerRecord<byte[], byte[]>> received = TestClients.consume(kafka.bootstrapServers(), replies, count);
+    for (int i = 0; i < count; i++) {
+      assertEquals("reply:m-" + i, new String(received.get(i).value(), UTF_8), "reply " + i + " out of order");
+      assertEquals(Integer.toString(i), header(received.get(i), "bridge-kafka-offset"));
+    }
+    assertTrue(answered.get() >= count);
+  }
+
+  @Test
+  void aServiceThatDoesNotAnswerSendsTheRecordToTheDeadLetterAfterTheRetriesAndNothingStaysStuck() throws Exception {
+    String topic = unique("rr-dlq");
+    String replies = unique("rr-dlq-replies");
+    String dlq = unique("rr-dlq-dead");
+    String prefix = unique("rr.dlq");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(replies, 1);
+    kafka.createTopic(dlq, 1);
+    answering(prefix + ".fast", Runnable::run);
+    answering(prefix + ".slow", reply -> later.schedule(reply, 400, TimeUnit.MILLISECONDS));
+    Dispatcher silent = service.createDispatcher(request -> { });
+    silent.subscribe(prefix + ".silent");
+    running.add(() -> service.closeDispatcher(silent));
+    Bridge bridge = start("""
+        dlq {
+          from.kafka { topics = ["%s"] }
+          to.nats { subject = "%s.{header:svc}", request { timeout = 1s } }
+          reply.to.kafka { topic = "%s" }
+          retry { max-attempts = 3, initial-backoff = 50ms, max-backoff = 100ms }
+          dead-letter.kafka { topic = "%s" }
+        }
+        """.formatted(topic, prefix, replies, dlq));
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (String svc : List.of("fast", "none", "silent", "slow", "fast")) {
+      ProducerRecord<byte[], byte[]> r = request(topic, "k", svc + "-request", correlationId(), null);
+      r.headers().add(new RecordHeader("svc", svc.getBytes(UTF_8)));
+      records.add(r);
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+
+    List<ConsumerRecord<byte[], byte[]>> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 2);
+    assertEquals("none-request", new String(dead.get(0).value(), UTF_8));
+    assertEquals("dev.tracebridge.nats.NatsRequestSink$NoRespondersException", header(dead.get(0), "bridge-dlq-error"));
+    assertTrue(header(dead.get(0), "bridge-dlq-reason").contains("no responders"), header(dead.get(0), "bridge-dlq-reason"));
+    assertEquals("3", header(dead.get(0), "bridge-dlq-attempts"));
+    assertEquals("kafka://" + topic + "/0@1", header(dead.get(0), "bridge-dlq-source"));
+    assertEquals("dlq", header(dead.get(0), "bridge-dlq-route"));
+    assertNotNull(header(dead.get(0), "bridge-dlq-timestamp"));
+    assertNotNull(dead.get(0).headers().lastHeader("kafka_correlationId"), "the original headers stay");
+    assertEquals("silent-request", new String(dead.get(1).value(), UTF_8));
+    assertEquals("dev.tracebridge.nats.NatsRequestSink$ReplyTimeoutException", header(dead.get(1), "bridge-dlq-error"));
+    assertEquals("3", header(dead.get(1), "bridge-dlq-attempts"));
+
+    // the slow service answered within the timeout, and the lane went on in order after the dead letters
+    List<ConsumerRecord<byte[], byte[]>> answered = TestClients.consume(kafka.bootstrapServers(), replies, 3);
+    assertEquals(List.of("reply:fast-request", "reply:slow-request", "reply:fast-request"),
+        answered.stream().map(r -> new String(r.value(), UTF_8)).toList());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(5L,
+        TestClients.committed(kafka.bootstrapServers(), "bridge-dlq").get(new TopicPartition(topic, 0))));
+    assertEquals(RouteState.RUNNING, bridge.route("dlq").orElseThrow().state());
+    assertEquals(0, bridge.route("dlq").orElseThrow().inFlightMessages());
+  }
+
+  @Test
+  void withoutADeadLetterARequestNobodyAnswersStopsTheRouteAndItsOffsetIsNotCommitted() throws Exception {
+    String topic = unique("rr-stop");
+    String replies = unique("rr-stop-replies");
+    String prefix = unique("rr.stop");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(replies, 1);
+    answering(prefix + ".fast", Runnable::run);
+    Bridge bridge = start("""
+        stop {
+          from.kafka { topics = ["%s"] }
+          to.nats { subject = "%s.{header:svc}", request { timeout = 300ms } }
+          reply.to.kafka { topic = "%s" }
+          retry { max-attempts = 2, initial-backoff = 50ms, max-backoff = 100ms }
+        }
+        """.formatted(topic, prefix, replies));
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (String svc : List.of("fast", "nobody", "fast")) {
+      ProducerRecord<byte[], byte[]> r = request(topic, "k", svc, correlationId(), null);
+      r.headers().add(new RecordHeader("svc", svc.getBytes(UTF_8)));
+      records.add(r);
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> bridge.route("stop").orElseThrow().state() == RouteState.FAILED);
+    assertTrue(bridge.route("stop").orElseThrow().lastError().orElseThrow().contains("no responders"));
+    assertEquals("reply:fast", new String(TestClients.consume(kafka.bootstrapServers(), replies, 1).get(0).value(), UTF_8));
+    bridge.close();
+    Long committed = TestClients.committed(kafka.bootstrapServers(), "bridge-stop").get(new TopicPartition(topic, 0));
+    assertFalse(committed != null && committed > 1, "committed " + committed + ": past the unanswered request");
+  }
+
+  @Test
+  void aRequestRecordWithAnInvalidReplyTopicGoesToTheDeadLetterUnasked() throws Exception {
+    String topic = unique("rr-badtopic");
+    String replies = unique("rr-badtopic-replies");
+    String dlq = unique("rr-badtopic-dead");
+    String subject = unique("rr.badtopic");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(dlq, 1);
+    AtomicInteger asked = new AtomicInteger();
+    answering(subject, reply -> {
+      asked.incrementAndGet();
+      reply.run();
+    });
+    Bridge bridge = start(route("badtopic", topic, subject, replies, "dead-letter.kafka { topic = \"" + dlq + "\" }"));
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+
+    TestClients.produce(kafka.bootstrapServers(), List.of(request(topic, "k", "m", correlationId(), "no such/topic")));
+
+    ConsumerRecord<byte[], byte[]> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 1).get(0);
+    assertEquals("dev.tracebridge.mapping.MappingException", header(dead, "bridge-dlq-error"));
+    assertTrue(header(dead, "bridge-dlq-reason").contains("kafka_replyTopic"), header(dead, "bridge-dlq-reason"));
+    assertEquals(0, asked.get(), "a request whose reply could never be written is not sent");
+    assertNull(dead.headers().lastHeader("svc"), "the dead letter holds the request");
+  }
+}
