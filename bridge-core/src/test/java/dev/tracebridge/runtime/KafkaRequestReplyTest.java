@@ -9,21 +9,28 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.config.ConfigLoader;
 import dev.tracebridge.route.RouteState;
 import dev.tracebridge.testkit.EmbeddedKafka;
 import dev.tracebridge.testkit.NatsServers;
+import dev.tracebridge.testkit.OtlpReceiver;
 import dev.tracebridge.tracing.Telemetry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -411,5 +418,119 @@ class KafkaRequestReplyTest {
     assertTrue(header(dead, "bridge-dlq-reason").contains("kafka_replyTopic"), header(dead, "bridge-dlq-reason"));
     assertEquals(0, asked.get(), "a request whose reply could never be written is not sent");
     assertNull(dead.headers().lastHeader("svc"), "the dead letter holds the request");
+  }
+  @Test
+  void theRoundTripIsOneTraceReceivedOverOtlp() throws Exception {
+    String topic = unique("rr-trace");
+    String replies = unique("rr-trace-replies");
+    String dlq = unique("rr-trace-dead");
+    String prefix = unique("rr.trace");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(replies, 1);
+    kafka.createTopic(dlq, 1);
+    String traceId = "5bf92f3577b34da6a3ce929d0e0e4736";
+    String upstream = "10f067aa0ba902b7";
+    String serviceSpan = "20f067aa0ba902b7";
+    List<String> seenByService = new ArrayList<>();
+    // the service continues the trace: its reply carries a child of the request's traceparent
+    Dispatcher svc = service.createDispatcher(request -> {
+      String traceparent = request.getHeaders().getFirst("traceparent");
+      seenByService.add(traceparent);
+      Headers headers = new Headers();
+      headers.add("traceparent", "00-" + traceparent.substring(3, 35) + "-" + serviceSpan + "-01");
+      service.publish(request.getReplyTo(), headers, "enriched".getBytes(UTF_8));
+    });
+    svc.subscribe(prefix + ".svc");
+    running.add(() -> service.closeDispatcher(svc));
+
+    Bridge bridge;
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      BridgeConfig config = ConfigLoader.parse("""
+          bridge {
+            service-name = "rr-trace"
+            admin.enabled = false
+            otel { exporter.otlp.endpoint = "%s" }
+            kafka.bootstrap-servers = "%s"
+            nats.servers = ["%s"]
+            routes.trace {
+              from.kafka { topics = ["%s"] }
+              to.nats { subject = "%s.{header:svc}", request { timeout = 1s } }
+              reply.to.kafka { topic = "%s" }
+              retry { max-attempts = 1 }
+              dead-letter.kafka { topic = "%s" }
+            }
+          }
+          """.formatted(receiver.endpoint(), kafka.bootstrapServers(), nats.url(), topic, prefix, replies, dlq),
+          "test.conf");
+      Telemetry telemetry = Telemetry.autoConfigure(config);
+      running.add(telemetry);
+      bridge = Bridge.start(config, telemetry);
+      running.add(bridge);
+      await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+
+      List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+      for (String target : List.of("svc", "nobody")) {
+        ProducerRecord<byte[], byte[]> r = request(topic, "k", target, correlationId(), null);
+        r.headers().add(new RecordHeader("traceparent", ("00-" + traceId + "-" + upstream + "-01").getBytes(UTF_8)));
+        r.headers().add(new RecordHeader("svc", target.getBytes(UTF_8)));
+        records.add(r);
+      }
+      TestClients.produce(kafka.bootstrapServers(), records);
+      ConsumerRecord<byte[], byte[]> reply = TestClients.consume(kafka.bootstrapServers(), replies, 1).get(0);
+      TestClients.consume(kafka.bootstrapServers(), dlq, 1);
+      bridge.close();
+      telemetry.close(); // flushes the exporter
+
+      List<Span> all = receiver.spans();
+      Span process = named(all, "process " + topic, 0);
+      Span request = named(all, "request " + prefix + ".{header:svc}", 0);
+      Span send = named(all, "send " + replies, 0);
+      for (Span span : List.of(process, request, send)) {
+        assertEquals(traceId, hex(span.getTraceId()), span.getName());
+      }
+      assertEquals(Span.SpanKind.SPAN_KIND_CONSUMER, process.getKind());
+      assertEquals(upstream, hex(process.getParentSpanId()));
+      assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, request.getKind());
+      assertEquals(hex(process.getSpanId()), hex(request.getParentSpanId()));
+      assertEquals("request", attribute(request, "messaging.operation.name"));
+      assertEquals("nats", attribute(request, "messaging.system"));
+      assertEquals(prefix + ".svc", attribute(request, "messaging.destination.name"));
+      assertEquals("00-" + traceId + "-" + hex(request.getSpanId()) + "-01", seenByService.get(0),
+          "the request carries the CLIENT span's context, which the service continues");
+      assertEquals(Span.SpanKind.SPAN_KIND_PRODUCER, send.getKind());
+      assertEquals(hex(request.getSpanId()), hex(send.getParentSpanId()), "the reply's send is a child of the request");
+      assertEquals(serviceSpan, hex(send.getLinks(0).getSpanId()), "linked to the reply's own context");
+      assertEquals("kafka", attribute(send, "messaging.system"));
+      assertEquals("00-" + traceId + "-" + hex(send.getSpanId()) + "-01", header(reply, "traceparent"),
+          "the reply record carries the PRODUCER span's context");
+
+      Span failedProcess = named(all, "process " + topic, 1);
+      Span failedRequest = named(all, "request " + prefix + ".{header:svc}", 1);
+      assertEquals(traceId, hex(failedRequest.getTraceId()));
+      assertEquals(Status.StatusCode.STATUS_CODE_ERROR,
+          failedRequest.getStatus().getCode());
+      assertEquals("dev.tracebridge.nats.NatsRequestSink$NoRespondersException", attribute(failedRequest, "error.type"));
+      assertEquals(Status.StatusCode.STATUS_CODE_ERROR,
+          failedProcess.getStatus().getCode());
+      assertEquals(Span.SpanKind.SPAN_KIND_PRODUCER, named(all, "send " + dlq, 0).getKind());
+      assertEquals(6, all.size(), all.stream().map(Span::getName).toList().toString());
+    }
+  }
+
+  /** The {@code index}-th span of that name, by start time. */
+  private static Span named(List<Span> spans, String name, int index) {
+    List<Span> matching = spans.stream().filter(s -> s.getName().equals(name))
+        .sorted(Comparator.comparingLong(Span::getStartTimeUnixNano)).toList();
+    assertTrue(matching.size() > index, name + " in " + spans.stream().map(Span::getName).toList());
+    return matching.get(index);
+  }
+
+  private static String attribute(Span span, String key) {
+    return span.getAttributesList().stream().filter(a -> a.getKey().equals(key))
+        .map(a -> a.getValue().getStringValue()).findFirst().orElse(null);
+  }
+
+  private static String hex(ByteString id) {
+    return id.size() == 16 ? TraceId.fromBytes(id.toByteArray()) : SpanId.fromBytes(id.toByteArray());
   }
 }
