@@ -45,16 +45,26 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.requestreply.ReplyingKafkaTemplate;
+import org.springframework.kafka.requestreply.RequestReplyFuture;
 
 /**
  * Request-reply, Kafka record → NATS service → reply into Kafka ({@code to.nats { request { } }} with
@@ -514,6 +524,54 @@ class KafkaRequestReplyTest {
           failedProcess.getStatus().getCode());
       assertEquals(Span.SpanKind.SPAN_KIND_PRODUCER, named(all, "send " + dlq, 0).getKind());
       assertEquals(6, all.size(), all.stream().map(Span::getName).toList().toString());
+    }
+  }
+
+  /**
+   * A real Spring Kafka {@code ReplyingKafkaTemplate} (plain spring-kafka, no Boot) calls a NATS service through
+   * the bridge: it sets {@code kafka_replyTopic} and {@code kafka_correlationId} itself and matches each reply by
+   * the correlation id the bridge copies.
+   */
+  @Test
+  void aSpringReplyingKafkaTemplateCallsANatsServiceThroughTheBridge() throws Exception {
+    String topic = unique("rr-spring");
+    String replies = unique("rr-spring-unused");
+    String springReplies = unique("rr-spring-replies");
+    String subject = unique("rr.spring");
+    kafka.createTopic(topic, 2);
+    kafka.createTopic(springReplies, 1);
+    answering(subject, Runnable::run);
+    Bridge bridge = start(route("spring", topic, subject, replies, ""));
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+
+    Map<String, Object> producer = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    Map<String, Object> consumer = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, unique("requester"),
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    ContainerProperties containerProperties = new ContainerProperties(springReplies);
+    KafkaMessageListenerContainer<String, String> container =
+        new KafkaMessageListenerContainer<>(new DefaultKafkaConsumerFactory<>(consumer), containerProperties);
+    ReplyingKafkaTemplate<String, String, String> template =
+        new ReplyingKafkaTemplate<>(new DefaultKafkaProducerFactory<>(producer), container);
+    template.setDefaultReplyTimeout(Duration.ofSeconds(30));
+    template.setSharedReplyTopic(false);
+    template.afterPropertiesSet();
+    template.start();
+    running.add(template::destroy);
+    running.add(template::stop);
+    assertTrue(template.waitForAssignment(Duration.ofSeconds(30)), "the reply container was assigned its partition");
+
+    List<RequestReplyFuture<String, String, String>> calls = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      calls.add(template.sendAndReceive(new ProducerRecord<>(topic, "k" + (i % 3), "spring-" + i)));
+    }
+    for (int i = 0; i < calls.size(); i++) {
+      ConsumerRecord<String, String> reply = calls.get(i).get(30, TimeUnit.SECONDS);
+      assertEquals("reply:spring-" + i, reply.value());
+      assertEquals(springReplies, reply.topic());
     }
   }
 
