@@ -12,6 +12,7 @@ import dev.tracebridge.nats.NatsRequestSink;
 import dev.tracebridge.nats.NatsSink;
 import dev.tracebridge.route.Sink;
 import dev.tracebridge.route.Source;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Optional;
  * of each endpoint kind. Each {@code match} lists every kind, so a new kind does not compile until it has both.
  */
 final class Endpoints {
+
+  private static final String LINGER = "linger.ms";
 
   private Endpoints() {
   }
@@ -43,10 +46,15 @@ final class Endpoints {
 
   /**
    * {@code reply.to.kafka}: the producer of the replies to the route's NATS requests ({@code bridge-<route>-reply}),
-   * with the bridge's Kafka settings; empty on every other route.
+   * with the bridge's Kafka settings; empty on every other route. A requester waits for each reply, so the
+   * producer sends at once ({@code linger.ms=0}, unless {@code bridge.kafka.properties} sets it): under load it
+   * still batches what gathers while a send is under way.
    */
   static Optional<Sink> replySink(RouteConfig route, BridgeConfig bridge) {
+    Map<String, String> producer = bridge.kafka().properties().containsKey(LINGER)
+        ? Map.of()
+        : Map.of(LINGER, "0");
     return route.reply().flatMap(reply -> reply.match(fromKafka -> Optional.<Sink>empty(),
-        toKafka -> Optional.of(sink(route, "reply", toKafka.asSink(), bridge))));
+        toKafka -> Optional.of(new KafkaSink("bridge-" + route.name() + "-reply", producer, bridge.kafka()))));
   }
 }
