@@ -293,10 +293,16 @@ public final class RouteRunner implements RouteView, MessageHandler {
         return;
       }
       lane.awaitingReply.pollFirstEntry();
+      boolean sent = false;
       if (givingUp || d.isRevoked()) {
         abandon(d, null);
       } else {
-        produceReply(lane, d);
+        sent = produceReply(lane, d);
+      }
+      if (!sent && lane.probe == d) {
+        // the probe settled without a send (abandoned, dead-lettered): the lane's next message may be tried
+        lane.probe = null;
+        loop.execute(() -> probeWhenDue(lane));
       }
     }
   }
