@@ -106,10 +106,12 @@ public final class RequestReplyBenchmark {
     Path workDir = Files.createTempDirectory("rr-bench-");
     RequestReplyBenchmark bench = new RequestReplyBenchmark(workDir);
     if (!Files.isExecutable(bench.launcher)) {
-      throw new IllegalStateException(bench.launcher.toAbsolutePath() + " is missing: run `mvn -B -DskipTests package` first");
+      throw new IllegalStateException(
+          bench.launcher.toAbsolutePath() + " is missing: run `mvn -B -DskipTests package` first");
     }
-    System.out.printf("request-reply benchmark: outstanding %s, %d s measured after %d s warm-up per level, %d B, %d runs;"
-            + " bridge logs and configs in %s%n", bench.levels, bench.measured.toSeconds(), bench.warmup.toSeconds(),
+    System.out.printf("request-reply benchmark: outstanding %s, %d s measured after %d s warm-up per level, %d B,"
+            + " %d runs; bridge logs and configs in %s%n",
+        bench.levels, bench.measured.toSeconds(), bench.warmup.toSeconds(),
         bench.payloadSize, bench.runs, workDir);
     long start = System.nanoTime();
     bench.run();
@@ -401,7 +403,8 @@ public final class RequestReplyBenchmark {
 
   private String table() {
     StringBuilder out = new StringBuilder();
-    out.append("| outstanding | path | round trips/s | p50 ms | p99 ms | bridge CPU µs/round trip | spans received / expected |\n");
+    out.append("| outstanding | path | round trips/s | p50 ms | p99 ms | bridge CPU µs/round trip"
+        + " | spans received / expected |\n");
     out.append("|---:|---|---:|---:|---:|---:|---:|\n");
     for (int concurrency : levels) {
       Result direct = null;
@@ -422,23 +425,20 @@ public final class RequestReplyBenchmark {
         long expected = cell.stream().mapToLong(Result::spansExpected).sum();
         out.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s |%n", concurrency, path.label,
             cell(cell, Result::perSecond, row.perSecond, direct == row ? Double.NaN : ratio(row.perSecond, direct)),
-            cell(cell, Result::p50, row.p50, direct == row ? Double.NaN : ratio(row.p50, direct == null ? null : direct.p50)),
-            cell(cell, Result::p99, row.p99, direct == row ? Double.NaN : ratio(row.p99, direct == null ? null : direct.p99)),
+            cell(cell, Result::p50, row.p50, direct == row || direct == null ? Double.NaN : row.p50 / direct.p50),
+            cell(cell, Result::p99, row.p99, direct == row || direct == null ? Double.NaN : row.p99 / direct.p99),
             Double.isNaN(row.cpuMicros) ? "—" : format(row.cpuMicros),
             path == Way.BRIDGE_TRACING ? spans + " / " + expected : "—"));
       }
     }
     out.append("\nEach cell: the median over ").append(runs)
-        .append(" runs, the spread (min–max) in brackets, and on the bridge's rows the ratio to NATS without a bridge.\n");
+        .append(" runs, the spread (min–max) in brackets, and on the bridge's rows the ratio to NATS without a")
+        .append(" bridge.\n");
     return out.toString();
   }
 
   private static double ratio(double value, Result direct) {
     return direct == null ? Double.NaN : value / direct.perSecond;
-  }
-
-  private static double ratio(double value, Double direct) {
-    return direct == null ? Double.NaN : value / direct;
   }
 
   private static String cell(List<Result> cell, ToDoubleFunction<Result> f, double median,
@@ -454,7 +454,8 @@ public final class RequestReplyBenchmark {
     if (sorted.length == 0) {
       return Double.NaN;
     }
-    return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    int middle = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   }
 
   private static String format(double v) {

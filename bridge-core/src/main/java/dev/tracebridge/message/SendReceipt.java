@@ -8,10 +8,11 @@ import java.util.OptionalLong;
  * sequence and whether the publish was a duplicate, for core NATS only that the connection flushed, for
  * a NATS request the reply ({@link #reply}, null for every other send).
  */
-public record SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId, boolean duplicate,
-                          Reply reply) {
+public record SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId,
+                          boolean duplicate, Reply reply) {
 
-  public SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId, boolean duplicate) {
+  public SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId,
+                     boolean duplicate) {
     this(destination, partition, offset, messageId, duplicate, null);
   }
 

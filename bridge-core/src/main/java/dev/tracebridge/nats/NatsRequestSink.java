@@ -70,7 +70,8 @@ public final class NatsRequestSink implements Sink {
     CompletableFuture<SendReceipt> result = new CompletableFuture<>();
     Connection connection = connector.connection().orElse(null);
     if (closed || connection == null) {
-      result.completeExceptionally(new IllegalStateException(closed ? "NATS sink is closed" : "not connected to NATS yet"));
+      result.completeExceptionally(
+          new IllegalStateException(closed ? "NATS sink is closed" : "not connected to NATS yet"));
       return result;
     }
     outstanding.add(result);

@@ -43,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -112,15 +113,20 @@ class KafkaRequestReplyTest {
   }
 
   private Bridge start(String routes) throws Exception {
+    return start(routes, "");
+  }
+
+  private Bridge start(String routes, String bridgeSettings) throws Exception {
     BridgeConfig config = ConfigLoader.parse("""
         bridge {
+          %s
           admin.enabled = false
           kafka.bootstrap-servers = "%s"
           kafka.properties { "metadata.max.age.ms" = 1000 }
           nats.servers = ["%s"]
           routes { %s }
         }
-        """.formatted(kafka.bootstrapServers(), nats.url(), routes), "test.conf");
+        """.formatted(bridgeSettings, kafka.bootstrapServers(), nats.url(), routes), "test.conf");
     Telemetry telemetry = Telemetry.forTesting(spans);
     running.add(telemetry);
     Bridge bridge = Bridge.start(config, telemetry);
@@ -351,7 +357,8 @@ class KafkaRequestReplyTest {
     List<ConsumerRecord<byte[], byte[]>> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 2);
     assertEquals("none-request", new String(dead.get(0).value(), UTF_8));
     assertEquals("dev.tracebridge.nats.NatsRequestSink$NoRespondersException", header(dead.get(0), "bridge-dlq-error"));
-    assertTrue(header(dead.get(0), "bridge-dlq-reason").contains("no responders"), header(dead.get(0), "bridge-dlq-reason"));
+    String reason = header(dead.get(0), "bridge-dlq-reason");
+    assertTrue(reason.contains("no responders"), reason);
     assertEquals("3", header(dead.get(0), "bridge-dlq-attempts"));
     assertEquals("kafka://" + topic + "/0@1", header(dead.get(0), "bridge-dlq-source"));
     assertEquals("dlq", header(dead.get(0), "bridge-dlq-route"));
@@ -399,7 +406,8 @@ class KafkaRequestReplyTest {
 
     await().atMost(Duration.ofSeconds(30)).until(() -> bridge.route("stop").orElseThrow().state() == RouteState.FAILED);
     assertTrue(bridge.route("stop").orElseThrow().lastError().orElseThrow().contains("no responders"));
-    assertEquals("reply:fast", new String(TestClients.consume(kafka.bootstrapServers(), replies, 1).get(0).value(), UTF_8));
+    ConsumerRecord<byte[], byte[]> first = TestClients.consume(kafka.bootstrapServers(), replies, 1).get(0);
+    assertEquals("reply:fast", new String(first.value(), UTF_8));
     bridge.close();
     Long committed = TestClients.committed(kafka.bootstrapServers(), "bridge-stop").get(new TopicPartition(topic, 0));
     assertFalse(committed != null && committed > 1, "committed " + committed + ": past the unanswered request");
@@ -519,12 +527,90 @@ class KafkaRequestReplyTest {
       assertEquals(traceId, hex(failedRequest.getTraceId()));
       assertEquals(Status.StatusCode.STATUS_CODE_ERROR,
           failedRequest.getStatus().getCode());
-      assertEquals("dev.tracebridge.nats.NatsRequestSink$NoRespondersException", attribute(failedRequest, "error.type"));
+      assertEquals("dev.tracebridge.nats.NatsRequestSink$NoRespondersException",
+          attribute(failedRequest, "error.type"));
       assertEquals(Status.StatusCode.STATUS_CODE_ERROR,
           failedProcess.getStatus().getCode());
       assertEquals(Span.SpanKind.SPAN_KIND_PRODUCER, named(all, "send " + dlq, 0).getKind());
       assertEquals(6, all.size(), all.stream().map(Span::getName).toList().toString());
     }
+  }
+
+  @Test
+  void aStopWaitsForTheRepliesWithinTheShutdownTimeoutAndCommitsThem() throws Exception {
+    String topic = unique("rr-drain");
+    String replies = unique("rr-drain-replies");
+    String subject = unique("rr.drain");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(replies, 1);
+    AtomicInteger asked = new AtomicInteger();
+    answering(subject, reply -> {
+      asked.incrementAndGet();
+      later.schedule(reply, 500, TimeUnit.MILLISECONDS);
+    });
+    Bridge bridge = start(route("drain", topic, subject, replies, ""), "shutdown-timeout = 20s");
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      records.add(request(topic, "k", "d-" + i, correlationId(), null));
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+    await().atMost(Duration.ofSeconds(30)).until(() -> asked.get() == 3);
+
+    bridge.close(); // the drain waits for the answers and their replies in Kafka
+
+    assertEquals(3L, TestClients.committed(kafka.bootstrapServers(), "bridge-drain").get(new TopicPartition(topic, 0)));
+    assertEquals(List.of("reply:d-0", "reply:d-1", "reply:d-2"),
+        TestClients.consume(kafka.bootstrapServers(), replies, 3).stream()
+            .map(r -> new String(r.value(), UTF_8)).toList());
+  }
+
+  @Test
+  void aStopWhileRequestsAreUnansweredCommitsNoneAndTheNextBridgeAsksAgain() throws Exception {
+    String topic = unique("rr-giveup");
+    String replies = unique("rr-giveup-replies");
+    String subject = unique("rr.giveup");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(replies, 1);
+    AtomicInteger asked = new AtomicInteger();
+    AtomicBoolean slow = new AtomicBoolean(true);
+    answering(subject, reply -> {
+      asked.incrementAndGet();
+      if (slow.get()) {
+        later.schedule(reply, 20, TimeUnit.SECONDS); // to an inbox that is gone by then
+      } else {
+        reply.run();
+      }
+    });
+    String route = """
+        giveup {
+          from.kafka { topics = ["%s"] }
+          to.nats { subject = "%s", request { timeout = 30s } }
+          reply.to.kafka { topic = "%s" }
+        }
+        """.formatted(topic, subject, replies);
+    Bridge first = start(route, "shutdown-timeout = 1s");
+    await().atMost(Duration.ofSeconds(60)).until(first::isReady);
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      records.add(request(topic, "k", "g-" + i, correlationId(), null));
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+    await().atMost(Duration.ofSeconds(30)).until(() -> asked.get() == 3);
+
+    first.close(); // gives up after 1 s: nothing was answered, nothing is acknowledged
+    Long committed = TestClients.committed(kafka.bootstrapServers(), "bridge-giveup").get(new TopicPartition(topic, 0));
+    assertTrue(committed == null || committed == 0, "committed " + committed);
+
+    slow.set(false);
+    Bridge second = start(route);
+    await().atMost(Duration.ofSeconds(60)).until(second::isReady);
+    assertEquals(List.of("reply:g-0", "reply:g-1", "reply:g-2"),
+        TestClients.consume(kafka.bootstrapServers(), replies, 3).stream()
+            .map(r -> new String(r.value(), UTF_8)).toList());
+    assertEquals(6, asked.get(), "asked again after the restart");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(3L,
+        TestClients.committed(kafka.bootstrapServers(), "bridge-giveup").get(new TopicPartition(topic, 0))));
   }
 
   /**

@@ -69,8 +69,9 @@ class RequestSpansTest {
 
   private SpanData span(String name) {
     telemetry.flush();
-    return exporter.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow(
-        () -> new AssertionError(name + " in " + exporter.getFinishedSpanItems().stream().map(SpanData::getName).toList()));
+    return exporter.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError(
+            name + " in " + exporter.getFinishedSpanItems().stream().map(SpanData::getName).toList()));
   }
 
   private static String traceparent(OutboundMessage message) {
