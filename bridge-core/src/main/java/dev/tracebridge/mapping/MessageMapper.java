@@ -1,12 +1,14 @@
 package dev.tracebridge.mapping;
 
 import dev.tracebridge.config.NamingRules;
+import dev.tracebridge.config.ReplyConfig;
 import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.config.SinkConfig;
 import dev.tracebridge.message.BridgeMessage;
 import dev.tracebridge.message.Header;
 import dev.tracebridge.message.MessageHeaders;
 import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.message.Reply;
 import dev.tracebridge.message.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -98,6 +100,74 @@ public final class MessageMapper {
     String subject = destination(subjectTemplate, in, NamingRules::publishedSubject);
     byte[] payload = in.payload() == null ? new byte[0] : in.payload();
     return new OutboundMessage(subject, null, payload, headers.build(), messageId);
+  }
+
+  /**
+   * The record that carries a NATS service's reply to {@code request} into Kafka ({@code reply.to.kafka}):
+   * <ul>
+   *   <li>topic: the request's {@code kafka_replyTopic} (first value) when it has one, else {@code to.topic}
+   *   filled from the request; either checked as a topic name (a bad one is a message error);</li>
+   *   <li>key: {@code to.key} filled from the request, else the request's own key;</li>
+   *   <li>payload: the reply's; an empty one marked {@code bridge-kafka-tombstone: true} becomes a null value,
+   *   as on every way into Kafka;</li>
+   *   <li>headers: the reply's (already decoded from NATS), without an earlier hop's provenance, with the
+   *   request's {@code kafka_correlationId} in place of any the reply has (so that Spring's
+   *   {@code ReplyingKafkaTemplate} matches it), and this hop's provenance: where the request record was
+   *   ({@code bridge-kafka-topic}, {@code -partition}, {@code -offset}, {@code -timestamp}).</li>
+   * </ul>
+   * Trace headers are the tracer's business.
+   */
+  public OutboundMessage reply(BridgeMessage request, Reply reply, ReplyConfig.ToKafka to) throws MappingException {
+    MessageHeaders.Builder headers = reply.headers().toBuilder();
+    boolean tombstone = reply.payload().length == 0
+        && reply.headers().firstString(ProvenanceHeaders.KAFKA_TOMBSTONE).map("true"::equals).orElse(false);
+    headers.removeIf(h -> ProvenanceHeaders.isProvenance(h.name()));
+    Optional<Header> correlation = request.headers().first(ReplyAddress.CORRELATION_ID);
+    if (correlation.isPresent()) {
+      headers.remove(ReplyAddress.CORRELATION_ID).add(correlation.get());
+    }
+    if (provenance) {
+      request.position().match(
+          kafka -> headers.add(ProvenanceHeaders.KAFKA_TOPIC, kafka.topic())
+              .add(ProvenanceHeaders.KAFKA_PARTITION, Integer.toString(kafka.partition()))
+              .add(ProvenanceHeaders.KAFKA_OFFSET, Long.toString(kafka.offset()))
+              .add(ProvenanceHeaders.KAFKA_TIMESTAMP, Long.toString(kafka.timestamp())),
+          nats -> headers, jetStream -> headers);
+    }
+    return new OutboundMessage(replyTopic(request, to), replyKey(request, to), tombstone ? null : reply.payload(),
+        headers.build(), null);
+  }
+
+  /**
+   * Fails as {@link #reply} would for want of a topic or key (an invalid {@code kafka_replyTopic}, a template that
+   * cannot be filled), so that a request whose reply could never be written is not sent at all.
+   */
+  public void checkReply(BridgeMessage request, ReplyConfig.ToKafka to) throws MappingException {
+    replyTopic(request, to);
+    replyKey(request, to);
+  }
+
+  private String replyTopic(BridgeMessage request, ReplyConfig.ToKafka to) throws MappingException {
+    Optional<String> asked = replyTopicOf(request);
+    if (asked.isEmpty()) {
+      return destination(to.topic(), request, NamingRules::kafkaTopic);
+    }
+    Optional<String> problem = NamingRules.kafkaTopic(asked.get());
+    if (problem.isPresent()) {
+      throw new MappingException(problem.get() + ", from the record's " + ReplyAddress.REPLY_TOPIC + " header");
+    }
+    return asked.get();
+  }
+
+  private byte[] replyKey(BridgeMessage request, ReplyConfig.ToKafka to) throws MappingException {
+    return to.key().isPresent()
+        ? render(to.key().get(), request).getBytes(StandardCharsets.UTF_8)
+        : MessageKeys.keyOf(request);
+  }
+
+  /** The request record's {@code kafka_replyTopic}, which overrides {@code reply.to.kafka.topic}. */
+  public static Optional<String> replyTopicOf(BridgeMessage request) {
+    return request.headers().firstString(ReplyAddress.REPLY_TOPIC);
   }
 
   /**

@@ -5,9 +5,16 @@ import java.util.OptionalLong;
 
 /**
  * What the destination confirmed: for Kafka the partition and offset, for JetStream the stream
- * sequence and whether the publish was a duplicate, for core NATS only that the connection flushed.
+ * sequence and whether the publish was a duplicate, for core NATS only that the connection flushed, for
+ * a NATS request the reply ({@link #reply}, null for every other send).
  */
-public record SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId, boolean duplicate) {
+public record SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId,
+                          boolean duplicate, Reply reply) {
+
+  public SendReceipt(String destination, OptionalInt partition, OptionalLong offset, String messageId,
+                     boolean duplicate) {
+    this(destination, partition, offset, messageId, duplicate, null);
+  }
 
   public static SendReceipt kafka(String topic, int partition, long offset) {
     return new SendReceipt(topic, OptionalInt.of(partition), OptionalLong.of(offset),
@@ -20,5 +27,10 @@ public record SendReceipt(String destination, OptionalInt partition, OptionalLon
 
   public static SendReceipt nats(String subject) {
     return new SendReceipt(subject, OptionalInt.empty(), OptionalLong.empty(), null, false);
+  }
+
+  /** A NATS request to {@code subject} was answered. */
+  public static SendReceipt answered(String subject, Reply reply) {
+    return new SendReceipt(subject, OptionalInt.empty(), OptionalLong.empty(), null, false, reply);
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,9 +64,15 @@ public final class NatsConnector implements AutoCloseable {
    * queue fails the publish).
    */
   public NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages) {
+    this(connectionName, cluster, maxOutgoingMessages, builder -> builder);
+  }
+
+  /** With jnats options of the endpoint's own laid over the cluster's ({@code reportNoResponders} for requests). */
+  NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages,
+                UnaryOperator<Options.Builder> extra) {
     this.name = Objects.requireNonNull(connectionName, "connectionName");
-    this.options = options(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener(),
-        maxOutgoingMessages);
+    this.options = extra.apply(builder(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener(),
+        maxOutgoingMessages)).build();
   }
 
   /**
@@ -226,6 +233,11 @@ public final class NatsConnector implements AutoCloseable {
 
   static Options options(String connectionName, NatsClusterConfig cluster, ConnectionListener listener,
                          ErrorListener errorListener, int maxOutgoingMessages) {
+    return builder(connectionName, cluster, listener, errorListener, maxOutgoingMessages).build();
+  }
+
+  private static Options.Builder builder(String connectionName, NatsClusterConfig cluster, ConnectionListener listener,
+                                         ErrorListener errorListener, int maxOutgoingMessages) {
     Options.Builder b = Options.builder()
         .maxMessagesInOutgoingQueue(maxOutgoingMessages)
         .servers(cluster.servers().toArray(String[]::new))
@@ -255,7 +267,7 @@ public final class NatsConnector implements AutoCloseable {
         b.tlsFirst();
       }
     });
-    return b.build();
+    return b;
   }
 
   /** Removes {@code user:password@} from every URL in a text, so that it may be logged. */

@@ -102,7 +102,7 @@ public final class ReplyRelay {
     return new RouteRunner(relay, ReplyRelay::toRequester,
         new OwnReplies(new KafkaSource(relay.name(), answers, bridge.kafka()), dropped),
         NatsSink.forAnswers(client + "-sink", bridge.nats(), relay.inFlight(), inbox),
-        deadLetter, RelayTracer.forAnswers(otel, bridge, relay), meters, configVersion);
+        deadLetter, Optional.empty(), RelayTracer.forAnswers(otel, bridge, relay), meters, configVersion);
   }
 
   /** The answer as a NATS message to the subject its correlation id names. */

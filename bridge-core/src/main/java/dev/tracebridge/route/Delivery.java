@@ -1,6 +1,7 @@
 package dev.tracebridge.route;
 
 import dev.tracebridge.message.BridgeMessage;
+import dev.tracebridge.message.Reply;
 import dev.tracebridge.tracing.RelaySpan;
 
 /**
@@ -24,6 +25,11 @@ final class Delivery {
   boolean inDeadLetterOutage;
   /** Sends tried, to the destination and the dead letter: {@code bridge-dlq-attempts}. */
   int attempts;
+  /**
+   * A request route ({@code reply.to.kafka}): the NATS service's answer once it came. A retry then produces
+   * this reply again instead of asking the service again.
+   */
+  Reply reply;
 
   Delivery(ReceivedMessage received, RelaySpan span, long sequence) {
     this.received = received;

@@ -2,6 +2,7 @@ package dev.tracebridge.route;
 
 import java.util.Comparator;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
 
 /**
  * One ordering unit of a route (a Kafka partition, a NATS subject): the messages waiting to be sent, in
@@ -30,12 +31,18 @@ final class Lane {
   Delivery probe;
   /** Consecutive transient failures of this lane, for the backoff; reset by a success. */
   int outageFailures;
+  /**
+   * A request route ({@code reply.to.kafka}): the messages whose request went out and whose reply has not yet
+   * been handed to the reply producer, by arrival order. Replies leave in this order, so that a service that
+   * answers out of order (or a retried request) does not reorder the lane's replies in Kafka.
+   */
+  final TreeMap<Long, Delivery> awaitingReply = new TreeMap<>();
 
   Lane(String key) {
     this.key = key;
   }
 
   boolean isIdle() {
-    return waiting.isEmpty() && inFlight == 0 && !held;
+    return waiting.isEmpty() && inFlight == 0 && !held && awaitingReply.isEmpty();
   }
 }

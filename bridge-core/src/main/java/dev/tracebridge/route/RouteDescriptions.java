@@ -20,7 +20,8 @@ public final class RouteDescriptions {
   public static String sink(SinkConfig to) {
     return to.match(
         kafka -> "kafka:" + kafka.topic().text() + kafka.key().map(key -> " (key " + key.text() + ")").orElse(""),
-        nats -> "nats:" + nats.subject().text(),
+        nats -> "nats:" + nats.subject().text()
+            + nats.requestTimeout().map(t -> " (request, timeout " + t.toMillis() + " ms)").orElse(""),
         jetStream -> "jetstream:" + jetStream.subject().text());
   }
 }

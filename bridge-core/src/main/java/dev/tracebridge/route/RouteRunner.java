@@ -1,5 +1,6 @@
 package dev.tracebridge.route;
 
+import dev.tracebridge.config.ReplyConfig;
 import dev.tracebridge.config.RouteConfig;
 import dev.tracebridge.config.SinkConfig;
 import dev.tracebridge.logging.MessageLogContext;
@@ -12,9 +13,11 @@ import dev.tracebridge.metrics.RouteMetrics;
 import dev.tracebridge.tracing.RelayTracer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +51,16 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The dead letter follows the same rules, except that a message it refuses stops the route.
  *
+ * <h2>Request-reply ({@code reply.to.kafka})</h2>
+ * On a route whose sink sends NATS requests, a message is delivered once its reply is in Kafka: the
+ * request's confirmation carries the reply ({@link SendReceipt#reply}), the route's thread maps it and
+ * produces it with the reply sink, and only that produce's confirmation settles (acknowledges) the message.
+ * Replies leave each lane in arrival order ({@link Lane#awaitingReply}): a reply waits until every earlier
+ * request of its lane was answered or left (dead letter, abandoned), and while the lane is held for a retry,
+ * the replies of later messages wait too. A failed request is classified by the request sink and retried
+ * as a whole (the service is asked again); a failed reply produce is classified by the reply sink and
+ * only the reply is produced again.
+ *
  * <h2>Stopping</h2>
  * A route that stops on an error (state FAILED) abandons every message it holds, unacknowledged, so that
  * it is delivered again after a restart: nothing is dropped. A shutdown stops the source, waits for the
@@ -72,6 +85,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private final Source source;
   private final Sink sink;
   private final Optional<Sink> deadLetterSink;
+  /** {@code reply.to.kafka}: the producer of the replies to the route's NATS requests; null on other routes. */
+  private final Sink replySink;
+  private final ReplyConfig.ToKafka replyTo;
   private final MessageMapper mapper;
   private final RouteMapping mapping;
   private final RelayTracer tracer;
@@ -106,14 +122,33 @@ public final class RouteRunner implements RouteView, MessageHandler {
    */
   public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink, RelayTracer tracer,
                      MeterRegistry meters, int configVersion) {
-    this(config, (mapper, message) -> mapper.map(message, config.to()), source, sink, deadLetterSink, tracer, meters,
-        configVersion);
+    this(config, source, sink, deadLetterSink, Optional.empty(), tracer, meters, configVersion);
   }
 
-  /** A route whose messages are mapped by {@code mapping} instead of to its {@code to}. */
+  /**
+   * A request-reply route ({@code reply.to.kafka}) when {@code replySink} is present: {@code sink} answers each
+   * send with the reply, which {@code replySink} produces into Kafka.
+   */
+  public RouteRunner(RouteConfig config, Source source, Sink sink, Optional<Sink> deadLetterSink,
+                     Optional<Sink> replySink, RelayTracer tracer, MeterRegistry meters, int configVersion) {
+    this(config, (mapper, message) -> mapper.map(message, config.to()), source, sink, deadLetterSink, replySink,
+        tracer, meters, configVersion);
+  }
+
+  /**
+   * Every part given: {@code mapping} turns each message into the one {@code sink} sends (a route the bridge runs
+   * for itself, such as a reply relay, picks its destination per message); {@code replySink} as above.
+   */
   public RouteRunner(RouteConfig config, RouteMapping mapping, Source source, Sink sink, Optional<Sink> deadLetterSink,
-                     RelayTracer tracer, MeterRegistry meters, int configVersion) {
+                     Optional<Sink> replySink, RelayTracer tracer, MeterRegistry meters, int configVersion) {
     this.mapping = mapping;
+    this.replySink = replySink.orElse(null);
+    this.replyTo = config.reply()
+        .flatMap(r -> r.match(fromKafka -> Optional.<ReplyConfig.ToKafka>empty(), Optional::of))
+        .orElse(null);
+    if ((this.replySink == null) != (this.replyTo == null)) {
+      throw new IllegalArgumentException("a reply sink goes with reply.to.kafka, and only with it");
+    }
     this.configVersion = configVersion;
     this.config = config;
     this.metrics = new RouteMetrics(config.name(), meters);
@@ -137,6 +172,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
     source.onFatalError(this::sourceFailed);
     sink.start();
     deadLetterSink.ifPresent(Sink::start);
+    if (replySink != null) {
+      replySink.start();
+    }
     loop.execute(this::startSourceWhenSinksConnected);
   }
 
@@ -155,7 +193,8 @@ public final class RouteRunner implements RouteView, MessageHandler {
   }
 
   private boolean sinksConnected() {
-    return sink.isConnected() && deadLetterSink.map(Sink::isConnected).orElse(true);
+    return sink.isConnected() && deadLetterSink.map(Sink::isConnected).orElse(true)
+        && (replySink == null || replySink.isConnected());
   }
 
   // ---- from the source's thread: count and queue, nothing else ----
@@ -201,6 +240,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     while (!lane.held && !lane.waiting.isEmpty()) {
       send(lane, lane.waiting.poll());
     }
+    produceReplies(lane);
     forgetIfIdle(lane);
   }
 
@@ -212,50 +252,139 @@ public final class RouteRunner implements RouteView, MessageHandler {
       return false;
     }
     d.attempts++;
+    if (d.reply != null) {
+      return produceReply(lane, d); // the service answered an earlier attempt: only the reply is produced again
+    }
     OutboundMessage out;
     try {
+      if (replySink != null) {
+        mapper.checkReply(d.message(), replyTo); // a reply that could never be written: do not ask for it
+      }
       out = d.span.startSend(mapping.map(mapper, d.message()));
     } catch (MappingException e) {
       deadLetter(d, e);
       return false;
     }
     lane.inFlight++;
-    sendAsync(sink, out).whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, receipt, error)));
+    if (replySink != null) {
+      lane.awaitingReply.putIfAbsent(d.sequence, d);
+    }
+    sendAsync(sink, out).whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, sink, receipt, error)));
     return true;
   }
 
-  private void sent(Lane lane, Delivery d, SendReceipt receipt, Throwable error) {
+  /** Produces the reply to a message's request into Kafka; false when nothing went out (dead letter). */
+  private boolean produceReply(Lane lane, Delivery d) {
+    MessageLogContext.enter(d.span.processContext());
+    OutboundMessage out;
+    try {
+      out = d.span.startReplySend(mapper.reply(d.message(), d.reply, replyTo),
+          MessageMapper.replyTopicOf(d.message()).isPresent());
+    } catch (MappingException e) {
+      deadLetter(d, e);
+      return false;
+    }
+    lane.inFlight++;
+    sendAsync(replySink, out)
+        .whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, replySink, receipt, error)));
+    return true;
+  }
+
+  /**
+   * Hands the replies that may go to the reply sink, in the lane's order: the earliest message awaiting a reply
+   * goes once answered, unless an earlier message of the held lane waits for its retry (or is the probe).
+   */
+  private void produceReplies(Lane lane) {
+    if (replySink == null) {
+      return;
+    }
+    Map.Entry<Long, Delivery> first;
+    while ((first = lane.awaitingReply.firstEntry()) != null) {
+      Delivery d = first.getValue();
+      if (d.reply == null || !mayReply(lane, d)) {
+        return;
+      }
+      lane.awaitingReply.pollFirstEntry();
+      boolean sent = false;
+      if (givingUp || d.isRevoked()) {
+        abandon(d, null);
+      } else {
+        sent = produceReply(lane, d);
+      }
+      if (!sent && lane.probe == d) {
+        // the probe settled without a send (abandoned, dead-lettered): the lane's next message may be tried
+        lane.probe = null;
+        loop.execute(() -> probeWhenDue(lane));
+      }
+    }
+  }
+
+  /** False while an earlier message of the held lane waits for its retry or is being retried. */
+  private static boolean mayReply(Lane lane, Delivery d) {
+    if (!lane.held || lane.probe == d) {
+      return true;
+    }
+    Delivery next = lane.waiting.peek();
+    return (lane.probe == null || d.sequence < lane.probe.sequence) && (next == null || d.sequence < next.sequence);
+  }
+
+  /** A message leaves the reply order without a reply (dead letter, abandoned): later replies may go. */
+  private void leaveReplyOrder(Delivery d) {
+    if (replySink != null) {
+      Lane lane = lanes.get(d.lane());
+      if (lane != null) {
+        lane.awaitingReply.remove(d.sequence, d);
+      }
+    }
+  }
+
+  /** The outcome of a send to {@code target}: the route's sink, or on a request route its reply sink. */
+  private void sent(Lane lane, Delivery d, Sink target, SendReceipt receipt, Throwable error) {
     MessageLogContext.enter(d.span.processContext());
     lane.inFlight--;
-    boolean wasProbe = lane.probe == d;
-    if (wasProbe) {
-      lane.probe = null;
-    }
-    if (error == null) {
+    if (error == null && target == sink && replySink != null) {
+      // the request was answered; the message is delivered once its reply is in Kafka (produceReplies)
       d.span.sendConfirmed(receipt);
-      log.debug("route {}: delivered {} to {}", config.name(), d.message().position().uri(), destinationDescription);
-      if (wasProbe) {
-        reopen(lane);
+      if (givingUp || d.isRevoked()) {
+        abandon(d, null);
+      } else {
+        d.reply = receipt.reply();
       }
-      settle(d);
+      produceReplies(lane);
     } else {
-      Throwable cause = Failures.cause(error);
-      d.span.sendFailed(cause);
-      failed(lane, d, cause);
+      boolean wasProbe = lane.probe == d;
+      if (wasProbe) {
+        lane.probe = null;
+      }
+      if (error == null) {
+        d.span.sendConfirmed(receipt);
+        log.debug("route {}: delivered {} to {}", config.name(), d.message().position().uri(), destinationDescription);
+        if (wasProbe) {
+          reopen(lane);
+        }
+        settle(d);
+      } else {
+        Throwable cause = Failures.cause(error);
+        d.span.sendFailed(cause);
+        failed(lane, d, target, cause);
+      }
     }
     if (lane.held) {
       probeWhenDue(lane);
+    }
+    if (lane.held) {
+      produceReplies(lane); // those of messages earlier than the one retried
     } else {
       pump(lane);
     }
   }
 
-  private void failed(Lane lane, Delivery d, Throwable cause) {
+  private void failed(Lane lane, Delivery d, Sink target, Throwable cause) {
     if (givingUp || d.isRevoked()) {
       abandon(d, cause);
       return;
     }
-    switch (sink.classify(cause)) {
+    switch (target.classify(cause)) {
       case TRANSIENT -> hold(lane, d, true, cause);
       case UNKNOWN -> {
         if (++d.unknownFailures < config.retry().maxAttempts()) {
@@ -302,7 +431,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
       Delivery next = lane.waiting.poll();
       if (next == null) {
         reopen(lane); // everything waiting was revoked or given up
-        forgetIfIdle(lane);
+        pump(lane); // replies that waited for the lane
         return;
       }
       lane.probe = next;
@@ -330,6 +459,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   private void deadLetter(Delivery d, Throwable cause) {
     MessageLogContext.enter(d.span.processContext());
+    leaveReplyOrder(d);
     if (deadLetterSink.isEmpty()) {
       routeFailed(d, cause);
       return;
@@ -433,6 +563,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   /** Gives a message back to its source unacknowledged, so that it is delivered again. */
   private void abandon(Delivery d, Throwable error) {
     leaveDeadLetterOutage(d);
+    leaveReplyOrder(d);
     if (error != null) {
       d.span.endFailed(error);
     } else {
@@ -469,6 +600,10 @@ public final class RouteRunner implements RouteView, MessageHandler {
         lanesHeldForOutage--;
       }
       lane.held = false;
+      // answered requests whose replies had not gone yet; those still unanswered are abandoned as they settle
+      List<Delivery> answered = new ArrayList<>();
+      lane.awaitingReply.values().removeIf(r -> r.reply != null && answered.add(r));
+      answered.forEach(r -> abandon(r, null));
     }
     lanes.values().removeIf(Lane::isIdle);
     outageChanged();
@@ -476,6 +611,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   /** Runs every tick: connectivity, and revoked messages out of held lanes (their partition has a new owner). */
   private void tick() {
+    List<Lane> reopened = new ArrayList<>();
     for (Iterator<Lane> it = lanes.values().iterator(); it.hasNext(); ) {
       Lane lane = it.next();
       if (lane.held) {
@@ -488,10 +624,15 @@ public final class RouteRunner implements RouteView, MessageHandler {
         });
         if (lane.waiting.isEmpty() && lane.probe == null && lane.inFlight == 0) {
           reopen(lane);
-          it.remove();
+          if (lane.awaitingReply.isEmpty()) {
+            it.remove();
+          } else {
+            reopened.add(lane); // answered requests whose replies waited for the lane
+          }
         }
       }
     }
+    reopened.forEach(this::pump);
     refreshState();
   }
 
@@ -569,6 +710,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
     closed = true;
     Duration flush = min(CLOSE_FLUSH, remaining(deadline));
     sink.flush(flush);
+    if (replySink != null) {
+      replySink.flush(min(CLOSE_FLUSH, remaining(deadline)));
+    }
     deadLetterSink.ifPresent(s -> s.flush(min(CLOSE_FLUSH, remaining(deadline))));
     giveUp();
     // the settling of what the flush confirmed runs on the route's thread; let it reach the source
@@ -580,6 +724,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
     loop.stop(min(Duration.ofSeconds(1), remaining(deadline)));
     source.close();
     sink.close();
+    if (replySink != null) {
+      replySink.close();
+    }
     deadLetterSink.ifPresent(Sink::close);
     state.updateAndGet(s -> s == RouteState.FAILED ? s : RouteState.STOPPED); // a failed route keeps saying so
   }
@@ -659,6 +806,9 @@ public final class RouteRunner implements RouteView, MessageHandler {
     Map<String, Long> counts = new LinkedHashMap<>();
     counts.put("source", source.reconnects());
     counts.put("sink", sink.reconnects());
+    if (replySink != null) {
+      counts.put("reply", replySink.reconnects());
+    }
     deadLetterSink.ifPresent(dl -> counts.put("dead-letter", dl.reconnects()));
     return counts;
   }

@@ -77,6 +77,7 @@ public final class Bridge implements BridgeStatus, AutoCloseable {
         Endpoints.source(route, bridge),
         Endpoints.sink(route, "sink", route.to(), bridge),
         route.deadLetter().map(dl -> Endpoints.sink(route, "dead-letter", dl, bridge)),
+        Endpoints.replySink(route, bridge),
         new RelayTracer(telemetry.openTelemetry(), bridge, route),
         metrics.registry(),
         version);

@@ -8,15 +8,20 @@ import dev.tracebridge.kafka.KafkaSource;
 import dev.tracebridge.nats.JetStreamSink;
 import dev.tracebridge.nats.JetStreamSource;
 import dev.tracebridge.nats.NatsCoreSource;
+import dev.tracebridge.nats.NatsRequestSink;
 import dev.tracebridge.nats.NatsSink;
 import dev.tracebridge.route.Sink;
 import dev.tracebridge.route.Source;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a route's configuration into its source and sinks: the one place that names the client classes
  * of each endpoint kind. Each {@code match} lists every kind, so a new kind does not compile until it has both.
  */
 final class Endpoints {
+
+  private static final String LINGER = "linger.ms";
 
   private Endpoints() {
   }
@@ -33,7 +38,23 @@ final class Endpoints {
     String clientName = "bridge-" + route.name() + "-" + role;
     return sink.match(
         kafka -> new KafkaSink(clientName, kafka.properties(), bridge.kafka()),
-        nats -> new NatsSink(clientName, bridge.nats(), route.inFlight()),
+        nats -> nats.requestTimeout().isPresent()
+            ? new NatsRequestSink(clientName, bridge.nats(), route.inFlight(), nats.requestTimeout().get())
+            : new NatsSink(clientName, bridge.nats(), route.inFlight()),
         jetStream -> new JetStreamSink(clientName, bridge.nats(), route.inFlight()));
+  }
+
+  /**
+   * {@code reply.to.kafka}: the producer of the replies to the route's NATS requests ({@code bridge-<route>-reply}),
+   * with the bridge's Kafka settings; empty on every other route. A requester waits for each reply, so the
+   * producer sends at once ({@code linger.ms=0}, unless {@code bridge.kafka.properties} sets it): under load it
+   * still batches what gathers while a send is under way.
+   */
+  static Optional<Sink> replySink(RouteConfig route, BridgeConfig bridge) {
+    Map<String, String> producer = bridge.kafka().properties().containsKey(LINGER)
+        ? Map.of()
+        : Map.of(LINGER, "0");
+    return route.reply().flatMap(reply -> reply.match(fromKafka -> Optional.<Sink>empty(),
+        toKafka -> Optional.of(new KafkaSink("bridge-" + route.name() + "-reply", producer, bridge.kafka()))));
   }
 }

@@ -8,6 +8,7 @@ import dev.tracebridge.route.Failures;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -38,6 +39,8 @@ public final class RelaySpan {
   private final boolean forwardTracestate;
   // Set by one attempt's start and read by its end, possibly on another thread (the sink's callback).
   private volatile Attempt attempt;
+  /** The span of the latest request to the route's destination: the parent of its reply's send span. */
+  private volatile Span lastSend;
 
   RelaySpan(RelayTracer relay, Span process, SpanContext creation, TraceHeaders incoming, boolean forwardTracestate) {
     this.relay = relay;
@@ -53,12 +56,42 @@ public final class RelaySpan {
    * message with its trace headers rewritten. Called once per attempt.
    */
   public OutboundMessage startSend(OutboundMessage outbound) {
-    return start(relay.destination(), outbound);
+    OutboundMessage out = start(relay.destination(), relay.sendKind(), outbound);
+    lastSend = attempt.span();
+    return out;
   }
 
   /** Same as {@link #startSend}, to the route's dead letter, in a send span of its own. */
   public OutboundMessage startDeadLetterSend(OutboundMessage outbound) {
-    return start(relay.deadLetter(), outbound);
+    return start(relay.deadLetter(), relay.plainSendKind(), outbound);
+  }
+
+  /**
+   * Starts the PRODUCER span {@code send <reply topic>} for the reply to this message's NATS request
+   * ({@code reply.to.kafka}): child of the request's CLIENT span, linked to the reply's own context when the
+   * reply carried a valid {@code traceparent}, and its context goes out as the reply record's
+   * {@code traceparent} (with the request trace's {@code tracestate}). In passthrough mode a CLIENT span, and
+   * the reply's trace headers go on as the service wrote them. The span is named after the configured reply
+   * topic, or after the record's own {@code kafka_replyTopic} when that chose the topic (a requester's reply
+   * topic, as few as the requesters). Called once per attempt to produce the reply.
+   */
+  public OutboundMessage startReplySend(OutboundMessage reply, boolean topicFromRequest) {
+    SendTarget target = relay.reply();
+    TraceHeaders answer = TraceHeaders.read(reply.headers());
+    SpanContext answerContext = Span.fromContext(
+        W3CTraceContextPropagator.getInstance().extract(Context.root(), answer, TraceHeaders.GETTER)).getSpanContext();
+    Span request = lastSend;
+    SpanBuilder builder = relay.tracer()
+        .spanBuilder(topicFromRequest ? "send " + reply.destination() : target.spanName())
+        .setSpanKind(relay.plainSendKind())
+        .setParent(request == null ? processContext : processContext.with(request));
+    if (answerContext.isValid()) {
+      builder.addLink(answerContext);
+    }
+    target.describe(builder, reply);
+    Span span = builder.startSpan();
+    this.attempt = new Attempt(span, target);
+    return reply.withHeaders(traceHeaders(reply.headers(), span, answer.mergedBaggage()));
   }
 
   /** Ends the current send span with what the destination confirmed (partition, offset, message id). */
@@ -88,9 +121,9 @@ public final class RelaySpan {
     fail(process, error);
   }
 
-  private OutboundMessage start(SendTarget target, OutboundMessage outbound) {
+  private OutboundMessage start(SendTarget target, SpanKind kind, OutboundMessage outbound) {
     SpanBuilder builder = relay.tracer().spanBuilder(target.spanName())
-        .setSpanKind(relay.sendKind())
+        .setSpanKind(kind)
         .setParent(processContext);
     if (creation.isValid()) {
       builder.addLink(creation);
@@ -98,11 +131,10 @@ public final class RelaySpan {
     target.describe(builder, outbound);
     Span span = builder.startSpan();
     this.attempt = new Attempt(span, target);
-    return outbound.withHeaders(traceHeaders(outbound.headers(), span));
+    return outbound.withHeaders(traceHeaders(outbound.headers(), span, incoming.mergedBaggage()));
   }
 
-  private MessageHeaders traceHeaders(MessageHeaders headers, Span span) {
-    Header baggage = incoming.mergedBaggage();
+  private MessageHeaders traceHeaders(MessageHeaders headers, Span span, Header baggage) {
     if (relay.passthrough()) {
       return TraceHeaders.rewrite(headers, null, null, baggage);
     }

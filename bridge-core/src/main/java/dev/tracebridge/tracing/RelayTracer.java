@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerBuilder;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
+import java.util.Optional;
 
 /**
  * Records one route's spans. Thread-safe, one per route.
@@ -35,6 +36,10 @@ import io.opentelemetry.context.Context;
  *       incoming {@code tracestate} unchanged; any other {@code traceparent}/{@code tracestate} is removed.
  *       {@code propagation = passthrough}: {@code traceparent} and {@code tracestate} go out byte for byte as
  *       they came (even invalid ones, and none when none came), so the send span is a CLIENT span.
+ *   <li>A route that sends NATS requests ({@code to.nats { request { } }}) records a CLIENT span
+ *       {@code request <subject>} per request (the conventions' span for a request that waits for its reply),
+ *       whose context goes out as the request's {@code traceparent}; the reply written to Kafka gets a PRODUCER
+ *       span {@code send <topic>}, child of that CLIENT span and linked to the reply's own context.
  *   <li>{@code baggage} is forwarded as received in both modes; several {@code baggage} headers are merged into
  *       one with a comma (W3C Baggage allows it, and many readers see only one header), never re-encoded.
  * </ul>
@@ -48,7 +53,10 @@ public final class RelayTracer {
   private final ProcessSource source;
   private final SendTarget destination;
   private final SendTarget deadLetter;
+  /** {@code reply.to.kafka}: where the replies to this route's NATS requests are produced; null otherwise. */
+  private final SendTarget reply;
   private final SpanKind sendKind;
+  private final boolean passthrough;
 
   public RelayTracer(OpenTelemetry otel, BridgeConfig bridge, RouteConfig route) {
     TracerBuilder builder = otel.getTracerProvider().tracerBuilder(SCOPE);
@@ -58,7 +66,13 @@ public final class RelayTracer {
     this.source = new ProcessSource(route.from(), bridge, route.name());
     this.destination = new SendTarget(route.to(), bridge, route.name());
     this.deadLetter = route.deadLetter().map(sink -> new SendTarget(sink, bridge, route.name())).orElse(null);
-    this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH ? SpanKind.CLIENT : SpanKind.PRODUCER;
+    this.reply = route.reply().flatMap(r -> r.match(fromKafka -> Optional.<SendTarget>empty(),
+        toKafka -> Optional.of(new SendTarget(toKafka.asSink(), bridge, route.name())))).orElse(null);
+    this.passthrough = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH;
+    // A request that waits for its reply is a CLIENT span even though its context goes out (the conventions'
+    // request), so "CLIENT" alone no longer means passthrough.
+    boolean request = route.to().match(kafka -> false, nats -> nats.requestTimeout().isPresent(), jetStream -> false);
+    this.sendKind = passthrough || request ? SpanKind.CLIENT : SpanKind.PRODUCER;
   }
 
   /**
@@ -117,7 +131,19 @@ public final class RelayTracer {
   }
 
   boolean passthrough() {
-    return sendKind == SpanKind.CLIENT;
+    return passthrough;
+  }
+
+  /** The kind of the spans that are plain sends: the dead letter's, a request's reply. */
+  SpanKind plainSendKind() {
+    return passthrough ? SpanKind.CLIENT : SpanKind.PRODUCER;
+  }
+
+  SendTarget reply() {
+    if (reply == null) {
+      throw new IllegalStateException("the route has no reply.to.kafka");
+    }
+    return reply;
   }
 
   SendTarget destination() {

@@ -26,7 +26,8 @@ import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.Messagi
 /**
  * What a route's send spans to one destination (its {@code to} or its {@code dead-letter}) have in common,
  * computed once: the span name ({@code send <topic>} to Kafka, {@code publish <subject>} to NATS and
- * JetStream, the template as configured) and the attributes that do not depend on the message.
+ * JetStream, {@code request <subject>} for a NATS request, the template as configured) and the attributes
+ * that do not depend on the message.
  */
 final class SendTarget {
 
@@ -42,7 +43,7 @@ final class SendTarget {
   SendTarget(SinkConfig sink, BridgeConfig bridge, String route) {
     Sent sent = sink.match(
         kafka -> new Sent(Broker.kafka(bridge), "send", true, false),
-        nats -> new Sent(Broker.nats(bridge), "publish", false, false),
+        nats -> new Sent(Broker.nats(bridge), nats.requestTimeout().isPresent() ? "request" : "publish", false, false),
         jetStream -> new Sent(Broker.nats(bridge), "publish", false, true));
     this.kafka = sent.kafka();
     this.idBeforeSend = sent.idBeforeSend();

@@ -1,6 +1,8 @@
 package dev.tracebridge.route;
 
+import dev.tracebridge.message.MessageHeaders;
 import dev.tracebridge.message.OutboundMessage;
+import dev.tracebridge.message.Reply;
 import dev.tracebridge.message.SendReceipt;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,6 +64,8 @@ final class InMemorySink implements Sink {
   private final List<Runnable> held = new ArrayList<>();
   private volatile boolean connected = true;
   private volatile boolean started;
+  /** Answers like a NATS request sink: each confirmation carries the reply {@code re:<id>}. */
+  private volatile boolean replies;
 
   /** Decides the answer for each message id ({@code <lane>:<seq>}); applies to sends from now on. */
   void answer(Function<String, Answer> answers) {
@@ -82,6 +86,12 @@ final class InMemorySink implements Sink {
     synchronized (held) {
       return held.size();
     }
+  }
+
+  /** From now on each confirmation carries a reply, {@code re:<id>}, as a request's does. */
+  InMemorySink answeringWithReplies() {
+    this.replies = true;
+    return this;
   }
 
   void connected(boolean connected) {
@@ -106,7 +116,10 @@ final class InMemorySink implements Sink {
     Runnable confirm = () -> {
       confirmed.add(id);
       delivered.add(message);
-      result.complete(SendReceipt.nats(message.destination()));
+      result.complete(replies
+          ? SendReceipt.answered(message.destination(),
+              new Reply(("re:" + id).getBytes(StandardCharsets.UTF_8), MessageHeaders.empty()))
+          : SendReceipt.nats(message.destination()));
     };
     Answer answer = message.destination().contains(" ") ? Answer.fail(ErrorClass.MESSAGE) : answers.apply(id);
     try {
