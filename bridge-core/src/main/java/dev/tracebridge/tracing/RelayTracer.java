@@ -59,20 +59,7 @@ public final class RelayTracer {
   private final boolean passthrough;
 
   public RelayTracer(OpenTelemetry otel, BridgeConfig bridge, RouteConfig route) {
-    TracerBuilder builder = otel.getTracerProvider().tracerBuilder(SCOPE);
-    String version = RelayTracer.class.getPackage().getImplementationVersion();
-    this.tracer = (version == null ? builder : builder.setInstrumentationVersion(version)).build();
-    this.tracing = route.tracing();
-    this.source = new ProcessSource(route.from(), bridge, route.name());
-    this.destination = new SendTarget(route.to(), bridge, route.name());
-    this.deadLetter = route.deadLetter().map(sink -> new SendTarget(sink, bridge, route.name())).orElse(null);
-    this.reply = route.reply().flatMap(r -> r.match(fromKafka -> Optional.<SendTarget>empty(),
-        toKafka -> Optional.of(new SendTarget(toKafka.asSink(), bridge, route.name())))).orElse(null);
-    this.passthrough = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH;
-    // A request that waits for its reply is a CLIENT span even though its context goes out (the conventions'
-    // request), so "CLIENT" alone no longer means passthrough.
-    boolean request = route.to().match(kafka -> false, nats -> nats.requestTimeout().isPresent(), jetStream -> false);
-    this.sendKind = passthrough || request ? SpanKind.CLIENT : SpanKind.PRODUCER;
+    this(otel, bridge, route, new SendTarget(route.to(), bridge, route.name()));
   }
 
   /**
@@ -92,9 +79,13 @@ public final class RelayTracer {
     this.source = new ProcessSource(route.from(), bridge, route.name());
     this.destination = destination;
     this.deadLetter = route.deadLetter().map(sink -> new SendTarget(sink, bridge, route.name())).orElse(null);
-    this.sendKind = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH
-        ? SpanKind.CLIENT
-        : SpanKind.PRODUCER;
+    this.reply = route.reply().flatMap(r -> r.match(fromKafka -> Optional.<SendTarget>empty(),
+        toKafka -> Optional.of(new SendTarget(toKafka.asSink(), bridge, route.name())))).orElse(null);
+    this.passthrough = tracing.propagation() == TracingConfig.Propagation.PASSTHROUGH;
+    // A request that waits for its reply is a CLIENT span even though its context goes out (the conventions'
+    // request), so "CLIENT" alone no longer means passthrough.
+    boolean request = route.to().match(kafka -> false, nats -> nats.requestTimeout().isPresent(), jetStream -> false);
+    this.sendKind = passthrough || request ? SpanKind.CLIENT : SpanKind.PRODUCER;
   }
 
   /** Starts the CONSUMER span {@code process <source>} for a received message. */
