@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import org.awaitility.Awaitility;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
@@ -242,14 +244,35 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** Creates a topic (replication factor 1) and returns once the broker reports it; an existing topic is fine. */
   public void createTopic(String name, int partitions) {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("could not create topic " + name, e.getCause());
+      try {
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("could not create topic " + name, e.getCause());
+        }
       }
+      awaitLeaders(admin, name, partitions);
     } catch (Exception e) {
       throw new IllegalStateException("could not create topic " + name, e);
     }
+  }
+
+  /**
+   * Returns once the broker reports a leader for every partition. An idempotent producer that writes to a
+   * partition whose leader is not ready yet gets NOT_LEADER_OR_FOLLOWER, and on a loaded machine the retries
+   * that follow have been seen to end in OutOfOrderSequence until the delivery timeout: tests start on a ready topic.
+   */
+  private static void awaitLeaders(Admin admin, String name, int partitions) {
+    Awaitility.await("a leader for every partition of " + name)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .ignoreExceptionsInstanceOf(ExecutionException.class) // the topic is not in the metadata yet
+        .until(() -> {
+          TopicDescription topic = admin.describeTopics(List.of(name)).allTopicNames().get(10, TimeUnit.SECONDS)
+              .get(name);
+          return topic.partitions().size() >= partitions
+              && topic.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        });
   }
 
   /**
