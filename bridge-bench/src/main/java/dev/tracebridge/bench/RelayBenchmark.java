@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,6 +57,8 @@ public final class RelayBenchmark {
   private final double latencySeconds = Double.parseDouble(System.getProperty("bench.latency.seconds", "2"));
   private final Duration timeout = Duration.ofSeconds(Integer.getInteger("bench.timeout.seconds", 120));
   private final Path launcher = Path.of(System.getProperty("bench.launcher", "bridge-cli/target/bridge/bin/bridge"));
+  /** JAVA_OPTS for the bridge instead of the launcher's defaults: to profile it (JFR) or try settings. */
+  private final String bridgeJavaOpts = System.getProperty("bench.bridge.java-opts");
   private final List<Direction> directions = directions(System.getProperty("bench.directions", "k2n,k2js,n2k,js2k"));
   private final List<Integer> payloads = Arrays.stream(System.getProperty("bench.payloads", "1024,100").split(","))
       .map(String::trim).map(Integer::valueOf).toList();
@@ -181,10 +184,13 @@ public final class RelayBenchmark {
     int adminPort = EmbeddedKafka.freePort();
     Path config = workDir.resolve(id + ".conf");
     Files.writeString(config, bridgeConfig(direction, id, source, destination, adminPort));
-    Map<String, String> env = relay == Relay.BRIDGE_TRACING
+    Map<String, String> env = new HashMap<>(relay == Relay.BRIDGE_TRACING
         ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
             "OTEL_TRACES_SAMPLER", "always_on")
-        : Map.of("OTEL_SDK_DISABLED", "true");
+        : Map.of("OTEL_SDK_DISABLED", "true"));
+    if (bridgeJavaOpts != null) {
+      env.put("JAVA_OPTS", bridgeJavaOpts);
+    }
     return RelayProcess.start(List.of(launcher.toString(), "run", "--config", config.toString()), env, log, adminPort);
   }
 
