@@ -9,11 +9,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.semconv.ErrorAttributes;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The spans of one message: its CONSUMER span and the send span of the current delivery attempt. Methods
@@ -22,13 +19,6 @@ import java.nio.charset.StandardCharsets;
  * {@link #endFailed}.
  */
 public final class RelaySpan {
-
-  /** Takes only {@code traceparent} from the W3C propagator: {@code tracestate} is forwarded as received. */
-  private static final TextMapSetter<String[]> TRACEPARENT_SETTER = (carrier, key, value) -> {
-    if (TraceHeaders.TRACEPARENT.equals(key)) {
-      carrier[0] = value;
-    }
-  };
 
   private final RelayTracer relay;
   private final Span process;
@@ -106,15 +96,13 @@ public final class RelaySpan {
     if (relay.passthrough()) {
       return TraceHeaders.rewrite(headers, null, null, baggage);
     }
-    String[] traceparent = new String[1];
-    W3CTraceContextPropagator.getInstance().inject(processContext.with(span), traceparent, TRACEPARENT_SETTER);
-    if (traceparent[0] == null) {
+    Header traceparent = TraceHeaders.traceparent(span.getSpanContext());
+    if (traceparent == null) {
       // Only without an SDK (OTEL_SDK_DISABLED) and without a valid incoming context: nothing to continue.
       return TraceHeaders.rewrite(headers, null, null, baggage);
     }
     Header tracestate = forwardTracestate ? incoming.tracestate() : null;
-    return TraceHeaders.rewrite(headers,
-        new Header(TraceHeaders.TRACEPARENT, traceparent[0].getBytes(StandardCharsets.ISO_8859_1)), tracestate, baggage);
+    return TraceHeaders.rewrite(headers, traceparent, tracestate, baggage);
   }
 
   private static void fail(Span span, Throwable error) {
