@@ -67,23 +67,22 @@ final class TraceHeaders {
     Header tracestate = null;
     Header baggage = null;
     boolean baggageMerged = false;
+    // equals, not a switch: a switch hashes every name, and each message brings new name strings whose
+    // hash is not cached yet; equals stops at the length for almost every other header
     for (Header h : headers) {
       if (h.value() == null) {
         continue;
       }
-      switch (h.name()) {
-        case TRACEPARENT -> {
-          if (traceparent == null) {
-            traceparent = ascii(h.value());
-          }
+      String name = h.name();
+      if (TRACEPARENT.equals(name)) {
+        if (traceparent == null) {
+          traceparent = ascii(h.value());
         }
-        case TRACESTATE -> tracestate = merge(tracestate, h);
-        case BAGGAGE -> {
-          baggageMerged |= baggage != null;
-          baggage = merge(baggage, h);
-        }
-        default -> {
-        }
+      } else if (TRACESTATE.equals(name)) {
+        tracestate = merge(tracestate, h);
+      } else if (BAGGAGE.equals(name)) {
+        baggageMerged |= baggage != null;
+        baggage = merge(baggage, h);
       }
     }
     return new TraceHeaders(traceparent, tracestate, baggage, baggageMerged);
