@@ -170,7 +170,8 @@ public final class JetStreamSource implements Source {
    * the server's, which started later by the time the request took to arrive: a message the server sends
    * in between belongs to an ended fetch. A subscription per fetch (jnats's {@code FetchConsumer}) was
    * already gone then and the message came back only after AckWait; here it waits in the subscription and
-   * the next batch hands it over first.
+   * the next batch hands it over first. (Should the route have no room for longer than AckWait meanwhile,
+   * the server sends it again and both copies are relayed: a duplicate at most, never a loss.)
    */
   private void consume(ConsumerContext consumer, MessageHandler handler) throws Exception {
     JetStreamSubscription subscription = connector.connection().orElseThrow().jetStream()
