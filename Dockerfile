@@ -30,6 +30,8 @@ COPY conf/routes.conf /etc/bridge/routes.conf
 # The heap is a share of the container's memory limit (not of the host's), the rest is left to
 # metaspace, thread stacks, direct buffers and client buffers; an OutOfMemoryError ends the process,
 # so that the orchestrator restarts it instead of it limping on. Replace JAVA_OPTS to change both.
+# The launcher adds its own defaults before these (Serial collector, C1 compiler only, a smaller code
+# cache); a heap percentage here replaces its fixed heap bound (README, "The launcher's JVM settings").
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 USER 10001:10001
 # Admin endpoints: /healthz, /readyz, /metrics, /routes.

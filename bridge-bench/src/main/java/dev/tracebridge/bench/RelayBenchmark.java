@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,6 +57,11 @@ public final class RelayBenchmark {
   private final double latencySeconds = Double.parseDouble(System.getProperty("bench.latency.seconds", "2"));
   private final Duration timeout = Duration.ofSeconds(Integer.getInteger("bench.timeout.seconds", 120));
   private final Path launcher = Path.of(System.getProperty("bench.launcher", "bridge-cli/target/bridge/bin/bridge"));
+  /** JAVA_OPTS for the bridge instead of the launcher's defaults: to profile it (JFR) or try settings. */
+  private final String bridgeJavaOpts = System.getProperty("bench.bridge.java-opts");
+  /** JVM options for the baseline (none by default): to see what the bridge's JVM settings alone are worth. */
+  private final List<String> baselineJavaOpts = Arrays.stream(System.getProperty("bench.baseline.java-opts", "")
+      .split(" ")).filter(o -> !o.isBlank()).toList();
   private final List<Direction> directions = directions(System.getProperty("bench.directions", "k2n,k2js,n2k,js2k"));
   private final List<Integer> payloads = Arrays.stream(System.getProperty("bench.payloads", "1024,100").split(","))
       .map(String::trim).map(Integer::valueOf).toList();
@@ -174,17 +180,22 @@ public final class RelayBenchmark {
     Path log = workDir.resolve(id + "-" + relay.name().toLowerCase(Locale.ROOT) + ".log");
     if (!relay.bridge()) {
       String java = System.getenv("JAVA_HOME") == null ? "java" : System.getenv("JAVA_HOME") + "/bin/java";
-      return RelayProcess.start(List.of(java, "-cp", System.getProperty("java.class.path"), BaselineRelay.class.getName(),
-          direction.name(), kafka.bootstrapServers(), natsServer.url(), source, destination, "bench-" + id, SOURCE_STREAM),
-          Map.of(), log, 0);
+      List<String> command = new ArrayList<>(List.of(java));
+      command.addAll(baselineJavaOpts);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineRelay.class.getName(),
+          direction.name(), kafka.bootstrapServers(), natsServer.url(), source, destination, "bench-" + id, SOURCE_STREAM));
+      return RelayProcess.start(command, Map.of(), log, 0);
     }
     int adminPort = EmbeddedKafka.freePort();
     Path config = workDir.resolve(id + ".conf");
     Files.writeString(config, bridgeConfig(direction, id, source, destination, adminPort));
-    Map<String, String> env = relay == Relay.BRIDGE_TRACING
+    Map<String, String> env = new HashMap<>(relay == Relay.BRIDGE_TRACING
         ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
             "OTEL_TRACES_SAMPLER", "always_on")
-        : Map.of("OTEL_SDK_DISABLED", "true");
+        : Map.of("OTEL_SDK_DISABLED", "true"));
+    if (bridgeJavaOpts != null) {
+      env.put("JAVA_OPTS", bridgeJavaOpts);
+    }
     return RelayProcess.start(List.of(launcher.toString(), "run", "--config", config.toString()), env, log, adminPort);
   }
 

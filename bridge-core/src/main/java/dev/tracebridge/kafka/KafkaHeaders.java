@@ -17,11 +17,11 @@ final class KafkaHeaders {
   }
 
   static MessageHeaders fromKafka(Headers headers) {
-    List<Header> list = new ArrayList<>();
+    ArrayList<Header> list = new ArrayList<>();
     for (org.apache.kafka.common.header.Header h : headers) {
       list.add(new Header(h.key(), h.value()));
     }
-    return MessageHeaders.of(list);
+    return MessageHeaders.handOver(list);
   }
 
   static List<org.apache.kafka.common.header.Header> toKafka(MessageHeaders headers) {

@@ -12,7 +12,6 @@ import dev.tracebridge.message.Reply;
 import dev.tracebridge.message.SourcePosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -21,17 +20,24 @@ import java.util.function.Function;
  * tombstone across NATS, replaces the previous hop's provenance headers with this hop's, and keeps
  * NATS's reserved {@code Nats-} headers out of NATS. On a route with {@code reply.from.kafka}, a NATS request
  * goes to Kafka with Spring Kafka's request-reply headers ({@link ReplyAddress}). Trace headers are the
- * tracer's business, not this class's. Stateless apart from its configuration; one per route.
+ * tracer's business, not this class's. Stateless apart from its configuration and the last destination name it
+ * checked; one per route.
  */
 public final class MessageMapper {
 
   static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
   private static final String NATS_MSG_ID = "Nats-Msg-Id";
+  private static final String NATS_PREFIX = "nats-";
 
   private final String route;
   private final boolean provenance;
   /** {@code reply.from.kafka}'s topic, or null: where the Kafka side answers the NATS requests of this route. */
   private final String replyTopic;
+  /**
+   * The last destination name that passed a rule, and that rule (topic and subject rules differ: {@code a..b}
+   * is a topic, not a subject). A plain field holding an immutable record: a stale value costs one more check.
+   */
+  private Checked lastValid;
 
   public MessageMapper(String route, boolean provenanceHeaders) {
     this(route, provenanceHeaders, Optional.empty());
@@ -195,11 +201,19 @@ public final class MessageMapper {
   private String destination(Template template, BridgeMessage in, Function<String, Optional<String>> rule)
       throws MappingException {
     String filled = render(template, in);
+    Checked last = lastValid;
+    if (last != null && last.rule() == rule && last.name().equals(filled)) {
+      return filled; // most routes fill in the same name message after message: checked once is enough
+    }
     Optional<String> problem = rule.apply(filled);
     if (problem.isPresent()) {
       throw new MappingException(problem.get() + ", filled in from template '" + template.text() + "'");
     }
+    lastValid = new Checked(rule, filled);
     return filled;
+  }
+
+  private record Checked(Function<String, Optional<String>> rule, String name) {
   }
 
   private String render(Template template, BridgeMessage in) throws MappingException {
@@ -253,7 +267,7 @@ public final class MessageMapper {
   private static String takeNatsReservedHeaders(MessageHeaders.Builder headers) {
     String[] messageId = new String[1];
     headers.removeIf(h -> {
-      if (!h.name().toLowerCase(Locale.ROOT).startsWith("nats-")) {
+      if (!h.name().regionMatches(true, 0, NATS_PREFIX, 0, NATS_PREFIX.length())) {
         return false;
       }
       if (h.name().equalsIgnoreCase(NATS_MSG_ID) && h.value() != null && messageId[0] == null) {

@@ -29,6 +29,15 @@ public final class MessageHeaders implements Iterable<Header> {
     return headers.isEmpty() ? EMPTY : new MessageHeaders(List.copyOf(headers));
   }
 
+  /**
+   * Headers over a list the caller has just filled and hands over, without copying it: the caller must
+   * not keep or change it. For the per-message paths (a source reading its client's headers, the trace
+   * rewrite), where {@link #of}'s defensive copy would be one more copy of every header list.
+   */
+  public static MessageHeaders handOver(ArrayList<Header> filled) {
+    return filled.isEmpty() ? EMPTY : new MessageHeaders(Collections.unmodifiableList(filled));
+  }
+
   public List<Header> asList() {
     return headers;
   }
@@ -107,16 +116,33 @@ public final class MessageHeaders implements Iterable<Header> {
     return headers.toString();
   }
 
-  /** Collects changes to a header list; the mapping stage uses it to add provenance and trace context. */
+  /**
+   * Collects changes to a header list; the mapping stage uses it to add provenance and trace context.
+   * {@link #build} hands its list over instead of copying it (one copy less per message); a change after
+   * that works on a copy, so headers already built never change.
+   */
   public static final class Builder {
-    private final List<Header> headers;
+    /** Room for the headers a hop adds (provenance, key, tombstone) without growing the list. */
+    private static final int ROOM = 8;
+    private ArrayList<Header> headers;
+    /** The list went into built headers: copy it before the next change. */
+    private boolean built;
 
     private Builder(List<Header> start) {
-      this.headers = new ArrayList<>(start);
+      this.headers = new ArrayList<>(start.size() + ROOM);
+      headers.addAll(start);
+    }
+
+    private ArrayList<Header> changing() {
+      if (built) {
+        headers = new ArrayList<>(headers);
+        built = false;
+      }
+      return headers;
     }
 
     public Builder add(Header header) {
-      headers.add(header);
+      changing().add(header);
       return this;
     }
 
@@ -135,17 +161,21 @@ public final class MessageHeaders implements Iterable<Header> {
     }
 
     public Builder remove(String name) {
-      headers.removeIf(h -> h.name().equals(name));
+      changing().removeIf(h -> h.name().equals(name));
       return this;
     }
 
     public Builder removeIf(Predicate<Header> predicate) {
-      headers.removeIf(predicate);
+      changing().removeIf(predicate);
       return this;
     }
 
     public MessageHeaders build() {
-      return headers.isEmpty() ? EMPTY : new MessageHeaders(Collections.unmodifiableList(new ArrayList<>(headers)));
+      if (headers.isEmpty()) {
+        return EMPTY;
+      }
+      built = true;
+      return new MessageHeaders(Collections.unmodifiableList(headers));
     }
   }
 }

@@ -12,9 +12,9 @@ import dev.tracebridge.route.ReceivedMessage;
 import dev.tracebridge.route.Source;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ConsumerContext;
-import io.nats.client.FetchConsumeOptions;
-import io.nats.client.FetchConsumer;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -163,35 +163,65 @@ public final class JetStreamSource implements Source {
     consuming = false;
   }
 
-  /** Fetches batches while the route has room, until stopped or a reconnect asks for a new context. */
+  /**
+   * Fetches batches while the route has room, until stopped or a reconnect asks for a new context.
+   *
+   * <p>One pull subscription serves every batch. A fetch ends on the client's clock, its pull request on
+   * the server's, which started later by the time the request took to arrive: a message the server sends
+   * in between belongs to an ended fetch. A subscription per fetch (jnats's {@code FetchConsumer}) was
+   * already gone then and the message came back only after AckWait; here it waits in the subscription and
+   * the next batch hands it over first. (Should the route have no room for longer than AckWait meanwhile,
+   * the server sends it again and both copies are relayed: a duplicate at most, never a loss.)
+   */
   private void consume(ConsumerContext consumer, MessageHandler handler) throws Exception {
-    while (!stopped && !resubscribe) {
-      keepAlive();
-      refreshPending(consumer);
-      if (!handler.hasRoom()) {
-        LockSupport.parkNanos(NO_ROOM_PAUSE_NANOS);
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
+    JetStreamSubscription subscription = connector.connection().orElseThrow().jetStream()
+        .subscribe(null, PullSubscribeOptions.fastBind(config.stream(), config.durable()));
+    try {
+      while (!stopped && !resubscribe) {
+        keepAlive();
+        refreshPending(consumer);
+        if (!handler.hasRoom()) {
+          LockSupport.parkNanos(NO_ROOM_PAUSE_NANOS);
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
+          continue;
         }
-        continue;
-      }
-      try (FetchConsumer batch = consumer.fetch(fetchOptions())) {
-        Message message;
-        boolean stoppedBatch = false;
-        while ((message = batch.nextMessage()) != null) {
+        Iterator<Message> batch = subscription.iterate(batchSize(), fetchExpiresMillis);
+        while (batch.hasNext()) {
+          Message message = batch.next();
           if (stopped) {
-            if (!stoppedBatch) {
-              batch.stop();
-              stoppedBatch = true;
-            }
-            // fetched but not handed over: back to the stream now, not after AckWait
-            nakQuietly(message);
+            nakQuietly(message); // fetched but not handed over: back to the stream now, not after AckWait
           } else {
             deliver(message, handler);
             keepAlive();
           }
         }
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
       }
+    } finally {
+      giveBackBuffered(subscription);
+    }
+  }
+
+  /** Naks what arrived after the last batch (the server redelivers it at once), then unsubscribes. */
+  private static void giveBackBuffered(JetStreamSubscription subscription) {
+    try {
+      Message message;
+      while ((message = subscription.nextMessage((Duration) null)) != null) { // null: only what is there
+        nakQuietly(message);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.debug("giving back buffered messages failed: {}", NatsConnector.describe(e));
+    }
+    try {
+      subscription.unsubscribe();
+    } catch (RuntimeException e) {
+      // the connection is closed or gone: the subscription went with it
     }
   }
 
@@ -280,11 +310,8 @@ public final class JetStreamSource implements Source {
     return b.build();
   }
 
-  private FetchConsumeOptions fetchOptions() {
-    return FetchConsumeOptions.builder()
-        .maxMessages(Math.min(MAX_BATCH, maxAckPending))
-        .expiresIn(fetchExpiresMillis)
-        .build();
+  private int batchSize() {
+    return Math.min(MAX_BATCH, maxAckPending);
   }
 
   private void reportProblem(Exception e) {

@@ -67,14 +67,14 @@ public final class NatsHeaderCodec {
     if (nats == null || nats.isEmpty()) {
       return MessageHeaders.empty();
     }
-    List<Header> out = new ArrayList<>(nats.size());
+    ArrayList<Header> out = new ArrayList<>(nats.size());
     for (Map.Entry<String, List<String>> entry : nats.entrySet()) {
       String name = decodeName(entry.getKey());
       for (String value : entry.getValue()) {
         out.add(new Header(name, decodeValue(value)));
       }
     }
-    return MessageHeaders.of(out);
+    return MessageHeaders.handOver(out);
   }
 
   static String encodeName(String name) {

@@ -2,6 +2,8 @@ package dev.tracebridge.route;
 
 import dev.tracebridge.config.InFlightConfig;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,16 +12,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * blocks a source: {@link #take} always succeeds, and {@link #hasRoom} tells the source whether to fetch
  * more (Kafka pauses its partitions while it is false). So the window may overshoot its limits by what
  * one fetch returned, which the client had already buffered anyway.
+ *
+ * <p>{@link #take} (the source's thread) and {@link #release} (the route's thread) run once per message,
+ * so they only touch atomics; the lock is taken only when the count reaches zero, to wake a drain waiting
+ * in {@link #awaitEmpty}. The two counters are read apart, so {@link #hasRoom} may see one message's
+ * bytes without its count for an instant, which moves the limit by one message at most.
  */
 public final class InFlightWindow {
 
   private final int maxMessages;
   private final long maxBytes;
+  private final AtomicInteger messages = new AtomicInteger();
+  private final AtomicLong bytes = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition emptied = lock.newCondition();
-  // volatile so that hasRoom(), asked from the source's thread on every fetch, takes no lock
-  private volatile int messages;
-  private volatile long bytes;
 
   public InFlightWindow(InFlightConfig config) {
     this.maxMessages = config.maxMessages();
@@ -28,33 +34,28 @@ public final class InFlightWindow {
 
   /** Counts one more message in flight. */
   public void take(long size) {
-    lock.lock();
-    try {
-      messages++;
-      bytes += size;
-    } finally {
-      lock.unlock();
-    }
+    bytes.addAndGet(size);
+    messages.incrementAndGet();
   }
 
   /** The message was settled (acknowledged or given up). */
   public void release(long size) {
-    lock.lock();
-    try {
-      messages--;
-      bytes -= size;
-      if (messages == 0) {
+    bytes.addAndGet(-size);
+    if (messages.decrementAndGet() == 0) {
+      // a waiter checks the count under the lock before it waits, so this signal cannot fall between the two
+      lock.lock();
+      try {
         emptied.signalAll();
+      } finally {
+        lock.unlock();
       }
-    } finally {
-      lock.unlock();
     }
   }
 
   /** True while both limits leave room; a single message larger than the byte limit fits an empty window. */
   public boolean hasRoom() {
-    int m = messages;
-    return m == 0 || (m < maxMessages && bytes < maxBytes);
+    int m = messages.get();
+    return m == 0 || (m < maxMessages && bytes.get() < maxBytes);
   }
 
   /** Waits until every message in flight was settled; false when the timeout passed first. */
@@ -62,7 +63,7 @@ public final class InFlightWindow {
     long remaining = timeout.toNanos();
     lock.lock();
     try {
-      while (messages > 0) {
+      while (messages.get() > 0) {
         if (remaining <= 0) {
           return false;
         }
@@ -75,10 +76,10 @@ public final class InFlightWindow {
   }
 
   public int messages() {
-    return messages;
+    return messages.get();
   }
 
   public long bytes() {
-    return bytes;
+    return bytes.get();
   }
 }

@@ -10,11 +10,8 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.semconv.ErrorAttributes;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The spans of one message: its CONSUMER span and the send span of the current delivery attempt. Methods
@@ -23,13 +20,6 @@ import java.nio.charset.StandardCharsets;
  * {@link #endFailed}.
  */
 public final class RelaySpan {
-
-  /** Takes only {@code traceparent} from the W3C propagator: {@code tracestate} is forwarded as received. */
-  private static final TextMapSetter<String[]> TRACEPARENT_SETTER = (carrier, key, value) -> {
-    if (TraceHeaders.TRACEPARENT.equals(key)) {
-      carrier[0] = value;
-    }
-  };
 
   private final RelayTracer relay;
   private final Span process;
@@ -78,8 +68,7 @@ public final class RelaySpan {
   public OutboundMessage startReplySend(OutboundMessage reply, boolean topicFromRequest) {
     SendTarget target = relay.reply();
     TraceHeaders answer = TraceHeaders.read(reply.headers());
-    SpanContext answerContext = Span.fromContext(
-        W3CTraceContextPropagator.getInstance().extract(Context.root(), answer, TraceHeaders.GETTER)).getSpanContext();
+    SpanContext answerContext = answer.context();
     Span request = lastSend;
     SpanBuilder builder = relay.tracer()
         .spanBuilder(topicFromRequest ? "send " + reply.destination() : target.spanName())
@@ -138,15 +127,13 @@ public final class RelaySpan {
     if (relay.passthrough()) {
       return TraceHeaders.rewrite(headers, null, null, baggage);
     }
-    String[] traceparent = new String[1];
-    W3CTraceContextPropagator.getInstance().inject(processContext.with(span), traceparent, TRACEPARENT_SETTER);
-    if (traceparent[0] == null) {
+    Header traceparent = TraceHeaders.traceparent(span.getSpanContext());
+    if (traceparent == null) {
       // Only without an SDK (OTEL_SDK_DISABLED) and without a valid incoming context: nothing to continue.
       return TraceHeaders.rewrite(headers, null, null, baggage);
     }
     Header tracestate = forwardTracestate ? incoming.tracestate() : null;
-    return TraceHeaders.rewrite(headers,
-        new Header(TraceHeaders.TRACEPARENT, traceparent[0].getBytes(StandardCharsets.ISO_8859_1)), tracestate, baggage);
+    return TraceHeaders.rewrite(headers, traceparent, tracestate, baggage);
   }
 
   private static void fail(Span span, Throwable error) {

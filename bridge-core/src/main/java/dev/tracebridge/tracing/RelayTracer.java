@@ -11,7 +11,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerBuilder;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.util.Optional;
 
@@ -91,9 +90,7 @@ public final class RelayTracer {
   /** Starts the CONSUMER span {@code process <source>} for a received message. */
   public RelaySpan startProcess(BridgeMessage message) {
     TraceHeaders incoming = TraceHeaders.read(message.headers());
-    SpanContext creation = Span.fromContext(
-        W3CTraceContextPropagator.getInstance().extract(Context.root(), incoming, TraceHeaders.GETTER))
-        .getSpanContext();
+    SpanContext creation = incoming.context();
     boolean linkOnly = tracing.consumerParent() == TracingConfig.ConsumerParent.LINK;
     SpanBuilder builder = tracer.spanBuilder(source.spanName()).setSpanKind(SpanKind.CONSUMER);
     if (creation.isValid()) {

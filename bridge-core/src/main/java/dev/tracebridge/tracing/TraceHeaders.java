@@ -2,6 +2,11 @@ package dev.tracebridge.tracing;
 
 import dev.tracebridge.message.Header;
 import dev.tracebridge.message.MessageHeaders;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+
 import io.opentelemetry.context.propagation.TextMapGetter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,6 +22,8 @@ final class TraceHeaders {
   static final String TRACEPARENT = "traceparent";
   static final String TRACESTATE = "tracestate";
   static final String BAGGAGE = "baggage";
+  /** Version 00: 2 + 1 + 32 + 1 + 16 + 1 + 2 characters. */
+  private static final int TRACEPARENT_LENGTH = 55;
 
   /** Lets the SDK's W3C propagator read a message: values are ASCII by the W3C grammar. */
   static final TextMapGetter<TraceHeaders> GETTER = new TextMapGetter<>() {
@@ -64,26 +71,35 @@ final class TraceHeaders {
     Header tracestate = null;
     Header baggage = null;
     boolean baggageMerged = false;
+    // equals, not a switch: a switch hashes every name, and each message brings new name strings whose
+    // hash is not cached yet; equals stops at the length for almost every other header
     for (Header h : headers) {
       if (h.value() == null) {
         continue;
       }
-      switch (h.name()) {
-        case TRACEPARENT -> {
-          if (traceparent == null) {
-            traceparent = ascii(h.value());
-          }
+      String name = h.name();
+      if (TRACEPARENT.equals(name)) {
+        if (traceparent == null) {
+          traceparent = ascii(h.value());
         }
-        case TRACESTATE -> tracestate = merge(tracestate, h);
-        case BAGGAGE -> {
-          baggageMerged |= baggage != null;
-          baggage = merge(baggage, h);
-        }
-        default -> {
-        }
+      } else if (TRACESTATE.equals(name)) {
+        tracestate = merge(tracestate, h);
+      } else if (BAGGAGE.equals(name)) {
+        baggageMerged |= baggage != null;
+        baggage = merge(baggage, h);
       }
     }
     return new TraceHeaders(traceparent, tracestate, baggage, baggageMerged);
+  }
+
+  /**
+   * The context these headers carry, read with the W3C Trace Context propagator itself (not the SDK's configured
+   * propagators: the headers the bridge reads are fixed by its contract); invalid when {@code traceparent} is
+   * missing or invalid, and then {@code tracestate} is ignored with it.
+   */
+  SpanContext context() {
+    return Span.fromContext(W3CTraceContextPropagator.getInstance().extract(Context.root(), this, GETTER))
+        .getSpanContext();
   }
 
   /** The incoming {@code tracestate}, several fields merged into one; null when there was none. */
@@ -112,6 +128,37 @@ final class TraceHeaders {
     return new Header(first.name(), joined);
   }
 
+  /**
+   * The {@code traceparent} a context goes out as, {@code 00-<trace-id>-<span-id>-<flags>}, written straight
+   * into the header's bytes (what the W3C propagator would write, without its string building); null for an
+   * invalid context, for which the propagator writes nothing either.
+   */
+  static Header traceparent(SpanContext context) {
+    if (!context.isValid()) {
+      return null;
+    }
+    String traceId = context.getTraceId();
+    String spanId = context.getSpanId();
+    String flags = context.getTraceFlags().asHex();
+    byte[] value = new byte[TRACEPARENT_LENGTH];
+    value[0] = '0';
+    value[1] = '0';
+    value[2] = '-';
+    int at = copyAscii(traceId, value, 3);
+    value[at++] = '-';
+    at = copyAscii(spanId, value, at);
+    value[at++] = '-';
+    copyAscii(flags, value, at);
+    return new Header(TRACEPARENT, value);
+  }
+
+  private static int copyAscii(String from, byte[] to, int at) {
+    for (int i = 0; i < from.length(); i++) {
+      to[at + i] = (byte) from.charAt(i); // hex digits: one byte each
+    }
+    return at + from.length();
+  }
+
   /** ISO-8859-1 maps each byte to one char: a non-ASCII byte stays visible and fails W3C validation. */
   private static String ascii(byte[] value) {
     return new String(value, StandardCharsets.ISO_8859_1);
@@ -127,7 +174,7 @@ final class TraceHeaders {
     if (traceparent == null && baggage == null) {
       return headers;
     }
-    List<Header> out = new ArrayList<>(headers.size() + 2);
+    ArrayList<Header> out = new ArrayList<>(headers.size() + 2);
     boolean traceparentPlaced = false;
     boolean tracestatePlaced = false;
     boolean baggagePlaced = false;
@@ -158,6 +205,6 @@ final class TraceHeaders {
     if (tracestate != null && !tracestatePlaced) {
       out.add(tracestate);
     }
-    return MessageHeaders.of(out);
+    return MessageHeaders.handOver(out);
   }
 }

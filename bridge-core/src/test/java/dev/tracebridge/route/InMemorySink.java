@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +68,34 @@ final class InMemorySink implements Sink {
   /** Answers like a NATS request sink: each confirmation carries the reply {@code re:<id>}. */
   private volatile boolean replies;
 
+  /** Set while answers wait: sends are decided but their outcomes are not given before {@link #openGate}. */
+  private volatile CountDownLatch gate;
+
+  /** From now on outcomes (confirmations, failures) wait until {@link #openGate}, in their order. */
+  void closeGate() {
+    gate = new CountDownLatch(1);
+  }
+
+  /** Lets the outcomes that waited, and later ones, through. */
+  void openGate() {
+    CountDownLatch g = gate;
+    gate = null;
+    if (g != null) {
+      g.countDown();
+    }
+  }
+
+  private void passGate() {
+    CountDownLatch g = gate;
+    if (g != null) {
+      try {
+        g.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** Decides the answer for each message id ({@code <lane>:<seq>}); applies to sends from now on. */
   void answer(Function<String, Answer> answers) {
     this.answers = answers;
@@ -124,14 +153,20 @@ final class InMemorySink implements Sink {
     Answer answer = message.destination().contains(" ") ? Answer.fail(ErrorClass.MESSAGE) : answers.apply(id);
     try {
       if (answer instanceof Fail fail) {
-        io.execute(() -> result.completeExceptionally(new ClassifiedFailure(fail.errorClass())));
+        io.execute(() -> {
+          passGate();
+          result.completeExceptionally(new ClassifiedFailure(fail.errorClass()));
+        });
       } else if (answer instanceof Hold) {
         synchronized (held) {
           held.add(confirm);
         }
         return result;
       } else {
-        io.execute(confirm);
+        io.execute(() -> {
+          passGate();
+          confirm.run();
+        });
       }
     } catch (java.util.concurrent.RejectedExecutionException closed) {
       result.completeExceptionally(new ClassifiedFailure(ErrorClass.TRANSIENT));

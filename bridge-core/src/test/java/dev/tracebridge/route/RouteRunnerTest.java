@@ -241,9 +241,12 @@ class RouteRunnerTest {
   void aDrainGivesUpAtItsDeadlineAndEverythingIsSettledUnacknowledged() throws Exception {
     start("", false);
     sink.answer(id -> id.equals("a:0") ? Answer.HOLD : Answer.fail(ErrorClass.TRANSIENT));
+    // the first failure pauses the source: it may come only once all six were handed over
+    sink.closeGate();
     source.offer("a", 3);
     source.offer("b", 3);
     await().atMost(WAIT).until(() -> source.handedOver.size() == 6);
+    sink.openGate();
     route.stopConsuming();
     long start = System.nanoTime();
     assertFalse(route.awaitDrained(Duration.ofMillis(300)));
