@@ -43,7 +43,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * publish ack of its poll (polls go on meanwhile, up to {@value #MAX_ACK_PENDING} unacknowledged, and
  * commits follow poll order), a JetStream message is acknowledged only after Kafka acknowledged its
  * copy; core NATS as a source has nothing to acknowledge. Without these pipelines the baseline would
- * wait a round trip per poll, and at a low rate for a batch to fill, which no fair reference does. The Kafka producer has the bridge's defaults ({@code acks=all},
+ * wait a round trip per poll, and at a low rate for a batch to fill, which no fair reference does.
+ * The Kafka producer has the bridge's defaults ({@code acks=all},
  * idempotence, {@code linger.ms=5}), JetStream publishes carry the bridge's {@code Nats-Msg-Id}.
  *
  * <p>Arguments: {@code DIRECTION kafka-bootstrap nats-url source destination group [stream]}. It prints

@@ -101,7 +101,8 @@ public final class RelayBenchmark {
       nats = connection;
       JetStreamManagement jsm = nats.jetStreamManagement();
       jsm.addStream(StreamConfiguration.builder().name(SOURCE_STREAM).subjects("jsrc.>").storageType(StorageType.File).build());
-      jsm.addStream(StreamConfiguration.builder().name(DESTINATION_STREAM).subjects("jdst.>").storageType(StorageType.File).build());
+      jsm.addStream(StreamConfiguration.builder().name(DESTINATION_STREAM).subjects("jdst.>")
+          .storageType(StorageType.File).build());
       for (int run = 1; run <= runs; run++) {
         for (Direction direction : directions) {
           for (int payload : payloads) {

@@ -18,7 +18,8 @@ final class Table {
 
   String markdown(List<Direction> directions, List<Integer> payloads) {
     StringBuilder out = new StringBuilder();
-    out.append("| direction | payload | relay | msg/s | CPU µs/msg | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | spans received / expected |\n");
+    out.append("| direction | payload | relay | msg/s | CPU µs/msg | p50 ms | p99 ms | p99.9 ms | peak RSS MiB"
+        + " | spans received / expected |\n");
     out.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Direction direction : directions) {
       for (int payload : payloads) {

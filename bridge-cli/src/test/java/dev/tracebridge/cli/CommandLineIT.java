@@ -97,7 +97,8 @@ class CommandLineIT {
             properties {
               security.protocol = SASL_PLAINTEXT
               sasl.mechanism = PLAIN
-              sasl.jaas.config = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\\"u\\" password=\\"kafka-Secret-42\\";"
+              sasl.jaas.config = "org.apache.kafka.common.security.plain.PlainLoginModule required \
+              username=\\"u\\" password=\\"kafka-Secret-42\\";"
             }
           }
           nats { servers = ["nats://127.0.0.1:%d"], token = "nats-Secret-43" }

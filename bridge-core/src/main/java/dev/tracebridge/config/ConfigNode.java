@@ -171,7 +171,10 @@ final class ConfigNode {
     return convert(key, "a boolean (true or false)", c -> c.getBoolean("v")).orElse(defaultValue);
   }
 
-  /** A whole number between {@code min} and {@code max}; HOCON's string-to-number conversion applies, so {@code ${?PORT}} works. */
+  /**
+   * A whole number between {@code min} and {@code max}; HOCON's string-to-number conversion applies, so
+   * {@code ${?PORT}} works.
+   */
   long wholeNumber(String key, long defaultValue, long min, long max) {
     Optional<Number> number = convert(key, "a whole number", c -> c.getNumber("v"));
     if (number.isEmpty()) {
@@ -213,7 +216,10 @@ final class ConfigNode {
     return stringList(key);
   }
 
-  /** One of the constants of {@code type}, written in lower case with {@code -} for {@code _}; the message shows the value found. */
+  /**
+   * One of the constants of {@code type}, written in lower case with {@code -} for {@code _}; the message shows
+   * the value found.
+   */
   <E extends Enum<E>> E choice(String key, E defaultValue) {
     Optional<String> written = string(key);
     if (written.isEmpty()) {

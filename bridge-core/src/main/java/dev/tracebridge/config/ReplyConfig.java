@@ -18,7 +18,10 @@ import java.util.function.Function;
  */
 public sealed interface ReplyConfig {
 
-  /** Calls the branch of this reply's direction; see {@link dev.tracebridge.message.Case} (two directions, no checked exceptions). */
+  /**
+   * Calls the branch of this reply's direction; see {@link dev.tracebridge.message.Case} (two directions, no
+   * checked exceptions).
+   */
   <R> R match(Function<? super FromKafka, R> fromKafka,
       Function<? super ToKafka, R> toKafka);
 

@@ -202,7 +202,10 @@ final class RouteReader {
     return subjectSink(node, sourceKind).map(subject -> new SinkConfig.Nats(subject, requestTimeout));
   }
 
-  /** {@code reply}: exactly one of {@code from.kafka} (answers to NATS requests) or {@code to.kafka} (replies of NATS services). */
+  /**
+   * {@code reply}: exactly one of {@code from.kafka} (answers to NATS requests) or {@code to.kafka} (replies of
+   * NATS services).
+   */
   private static Optional<ReplyConfig> reply(String route, ConfigNode node, Optional<EndpointKind> sourceKind) {
     Optional<ConfigNode> from = node.object("from").flatMap(f -> onlyKafka(f));
     Optional<ConfigNode> to = node.object("to").flatMap(t -> onlyKafka(t));

@@ -90,7 +90,10 @@ public final class Template {
     return parts.stream().allMatch(p -> p instanceof Literal);
   }
 
-  /** The kinds of placeholder used: {@code topic}, {@code partition}, {@code offset}, {@code key}, {@code subject}, {@code header}, {@code route}. */
+  /**
+   * The kinds of placeholder used: {@code topic}, {@code partition}, {@code offset}, {@code key},
+   * {@code subject}, {@code header}, {@code route}.
+   */
   public List<String> placeholderKinds() {
     List<String> kinds = new ArrayList<>();
     for (Part p : parts) {

@@ -137,7 +137,10 @@ class ConfigSecretsTest {
   void secretsComeFromTheEnvironment() throws Exception {
     String hocon = """
         bridge {
-          nats { user = bob, password = ${?BRIDGE_TEST_NATS_PASSWORD}, tls { truststore = "/t.p12", truststore-password = ${?BRIDGE_TEST_TS_PASSWORD} } }
+          nats {
+            user = bob, password = ${?BRIDGE_TEST_NATS_PASSWORD}
+            tls { truststore = "/t.p12", truststore-password = ${?BRIDGE_TEST_TS_PASSWORD} }
+          }
           kafka.properties { sasl.jaas.config = ${?BRIDGE_TEST_JAAS} }
           %s
         }

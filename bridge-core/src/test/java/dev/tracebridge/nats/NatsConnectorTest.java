@@ -77,7 +77,8 @@ class NatsConnectorTest {
     NatsClusterConfig cluster = new NatsClusterConfig(List.of("nats://a:4222", "nats://b:4222"),
         Optional.of(new Secret("tok")), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
         Optional.of(tls));
-    io.nats.client.Options options = NatsConnector.options("route-x", cluster, (c, e) -> { }, new io.nats.client.ErrorListener() { });
+    io.nats.client.Options options =
+        NatsConnector.options("route-x", cluster, (c, e) -> { }, new io.nats.client.ErrorListener() { });
 
     assertEquals("route-x", options.getConnectionName());
     assertEquals("tok", options.getToken());

@@ -60,7 +60,8 @@ class NatsCoreEndpointsTest {
   }
 
   private NatsCoreSource source(String url, String subject, CollectingHandler handler) {
-    NatsCoreSource source = new NatsCoreSource("test", new SourceConfig.Nats(subject, Optional.empty()), cluster(url), InFlightConfig.DEFAULT);
+    NatsCoreSource source =
+        new NatsCoreSource("test", new SourceConfig.Nats(subject, Optional.empty()), cluster(url), InFlightConfig.DEFAULT);
     toClose.add(source);
     source.start(handler);
     return source;

@@ -368,7 +368,8 @@ class BridgeRelayTest {
     List<SpanData> trace = awaitSpans(TRACE_ID, 3);
     SpanData process = span(trace, SpanKind.CONSUMER, "process " + topic);
     assertEquals(StatusCode.UNSET, process.getStatus().getStatusCode(), "a retry that later succeeded is not an error");
-    assertTrue(trace.stream().anyMatch(s -> s.getKind() == SpanKind.PRODUCER && s.getStatus().getStatusCode() == StatusCode.ERROR),
+    assertTrue(trace.stream()
+            .anyMatch(s -> s.getKind() == SpanKind.PRODUCER && s.getStatus().getStatusCode() == StatusCode.ERROR),
         "the failed attempt's send span says so");
     assertTrue(bridge.isReady());
   }

@@ -19,7 +19,6 @@ import dev.tracebridge.testkit.OtlpReceiver;
 import dev.tracebridge.tracing.Telemetry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
-import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
 import io.opentelemetry.api.trace.SpanId;

@@ -16,7 +16,6 @@ import dev.tracebridge.config.SourceConfig;
 import dev.tracebridge.config.TracingConfig;
 import dev.tracebridge.mapping.Template;
 import dev.tracebridge.message.BridgeMessage;
-import dev.tracebridge.message.Header;
 import dev.tracebridge.message.MessageHeaders;
 import dev.tracebridge.message.OutboundMessage;
 import dev.tracebridge.message.SendReceipt;
@@ -88,7 +87,8 @@ class TelemetryExportTest {
         Telemetry.QUEUE_SIZE, "2048", Telemetry.BATCH_SIZE, "512", Telemetry.SCHEDULE_DELAY, "5000");
     Burst withSdkDefaults = burst(messages, sdkDefaults, Duration.ZERO);
     Burst withBridgeDefaults = burst(messages, Map.of(), Duration.ZERO);
-    System.out.printf("Burst of %d spans: SDK defaults dropped %d (%.1f%%) in %d ms; bridge defaults dropped %d (%.1f%%) in %d ms%n",
+    System.out.printf("Burst of %d spans: SDK defaults dropped %d (%.1f%%) in %d ms;"
+        + " bridge defaults dropped %d (%.1f%%) in %d ms%n",
         2 * messages, withSdkDefaults.dropped, 100.0 * withSdkDefaults.dropped / (2 * messages), withSdkDefaults.millis,
         withBridgeDefaults.dropped, 100.0 * withBridgeDefaults.dropped / (2 * messages), withBridgeDefaults.millis);
   }

@@ -92,7 +92,8 @@ public final class Quickstart {
     props.put("bootstrap.servers", bootstrapServers);
     try (KafkaProducer<byte[], byte[]> producer =
              new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(TOPIC, bytes("order-1"), bytes("{\"order\":1,\"total\":42.5}"));
+      ProducerRecord<byte[], byte[]> record =
+          new ProducerRecord<>(TOPIC, bytes("order-1"), bytes("{\"order\":1,\"total\":42.5}"));
       record.headers().add("traceparent", bytes(traceparent));
       record.headers().add("baggage", bytes("tenant=acme"));
       record.headers().add("retry-count", bytes("0"));

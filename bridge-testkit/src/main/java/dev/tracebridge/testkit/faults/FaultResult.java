@@ -38,7 +38,8 @@ public record FaultResult(String fault, long sent, long delivered, long deadLett
   /** The results as a Markdown table, so that it can go into the README as printed. */
   public static String table(List<FaultResult> results) {
     StringBuilder out = new StringBuilder();
-    out.append("| fault | sent | delivered | dead-lettered | lost | duplicated | out of order | time to recover | ready after | note |\n");
+    out.append("| fault | sent | delivered | dead-lettered | lost | duplicated | out of order | time to recover"
+        + " | ready after | note |\n");
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
     for (FaultResult r : results) {
       out.append("| ").append(r.fault())
