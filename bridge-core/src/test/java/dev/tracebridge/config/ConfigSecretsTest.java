@@ -154,7 +154,7 @@ class ConfigSecretsTest {
 
     List<String> unset = assertThrows(ConfigException.class, () -> ConfigLoader.parse(hocon, "env.conf"))
         .problems().stream().map(ConfigProblem::toString).toList();
-    assertEquals(List.of("env.conf:2: bridge.nats.user: needs password or password-file"), unset,
+    assertEquals(List.of("env.conf:3: bridge.nats.user: needs password or password-file"), unset,
         "an unset ${?VAR} leaves its key unset");
   }
 
