@@ -170,8 +170,9 @@ public final class JetStreamSource implements Source {
    * the server's, which started later by the time the request took to arrive: a message the server sends
    * in between belongs to an ended fetch. A subscription per fetch (jnats's {@code FetchConsumer}) was
    * already gone then and the message came back only after AckWait; here it waits in the subscription and
-   * the next batch hands it over first. (Should the route have no room for longer than AckWait meanwhile,
-   * the server sends it again and both copies are relayed: a duplicate at most, never a loss.)
+   * the next batch hands it over first. While the route has no room, what arrives there is handed over all
+   * the same (at most one batch beyond the window): left in the subscription, nothing would keep it alive,
+   * and after AckWait the server would send it again behind later messages, out of order.
    */
   private void consume(ConsumerContext consumer, MessageHandler handler) throws Exception {
     JetStreamSubscription subscription = connector.connection().orElseThrow().jetStream()
@@ -181,6 +182,7 @@ public final class JetStreamSource implements Source {
         keepAlive();
         refreshPending(consumer);
         if (!handler.hasRoom()) {
+          handOverBuffered(subscription, handler);
           LockSupport.parkNanos(NO_ROOM_PAUSE_NANOS);
           if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -203,6 +205,15 @@ public final class JetStreamSource implements Source {
       }
     } finally {
       giveBackBuffered(subscription);
+    }
+  }
+
+  /** Hands over what a pull delivered after its batch ended, without waiting for more. */
+  private void handOverBuffered(JetStreamSubscription subscription, MessageHandler handler)
+      throws InterruptedException {
+    Message message;
+    while (!stopped && (message = subscription.nextMessage((Duration) null)) != null) { // null: only what is there
+      deliver(message, handler);
     }
   }
 
