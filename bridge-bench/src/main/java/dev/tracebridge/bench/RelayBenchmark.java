@@ -67,7 +67,8 @@ public final class RelayBenchmark {
   private final List<Integer> payloads = Arrays.stream(System.getProperty("bench.payloads", "1024,100").split(","))
       .map(String::trim).map(Integer::valueOf).toList();
   /** Which relays run, in this order; the traced bridge first, as its drain sets the paced rate. */
-  private final List<Relay> relays = relays(System.getProperty("bench.relays", "traced,untraced,baseline,baseline-jvm"));
+  private final List<Relay> relays =
+      relays(System.getProperty("bench.relays", "traced,untraced,baseline,baseline-jvm"));
   /** The OTLP receiver decodes after the run (true) or as spans arrive, in this JVM, which also times arrivals. */
   private final boolean deferDecoding = Boolean.parseBoolean(System.getProperty("bench.otlp.defer-decoding", "true"));
   /** A fixed rate for every paced phase (messages a second), so that two runs compare at the same rate. */
@@ -176,7 +177,8 @@ public final class RelayBenchmark {
         }
         int slowest = Integer.getInteger("bench.slowest", 0);
         if (slowest > 0 && paced > 0) {
-          System.out.println(relay.label() + ", slowest paced messages (sent at ms : latency ms): " + sink.slowest(slowest));
+          System.out.println(relay.label() + ", slowest paced messages (sent at ms : latency ms): "
+              + sink.slowest(slowest));
         }
         double rss = relayProcess.peakRssKib() / 1024.0;
         exit = relayProcess.terminate(60);

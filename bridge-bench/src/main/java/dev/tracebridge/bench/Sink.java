@@ -6,9 +6,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -174,11 +177,11 @@ final class Sink implements AutoCloseable {
       return "";
     }
     long first = Arrays.stream(sentAt, 0, pacedSeen).min().orElse(0);
-    return java.util.stream.IntStream.range(0, pacedSeen).boxed()
+    return IntStream.range(0, pacedSeen).boxed()
         .sorted((a, b) -> Long.compare(latencies[b], latencies[a])).limit(count)
         .sorted((a, b) -> Long.compare(sentAt[a], sentAt[b]))
-        .map(i -> String.format(java.util.Locale.ROOT, "%d:%.0f", (sentAt[i] - first) / 1_000_000, latencies[i] / 1e6))
-        .collect(java.util.stream.Collectors.joining(" "));
+        .map(i -> String.format(Locale.ROOT, "%d:%.0f", (sentAt[i] - first) / 1_000_000, latencies[i] / 1e6))
+        .collect(Collectors.joining(" "));
   }
 
   @Override
