@@ -33,7 +33,8 @@ import org.apache.kafka.clients.admin.Admin;
  * run, in four directions, and prints a Markdown table. Every relay is a process of its own: the bridge
  * through its launcher with the launcher's default {@code JAVA_OPTS}, traced (100% sampled, OTLP/HTTP to
  * an {@link OtlpReceiver} here, provenance headers on) or with {@code OTEL_SDK_DISABLED=true}; the
- * baseline with the same {@code java} and no options. So CPU and memory are read the same way for all.
+ * baseline with the same {@code java}, once with no options and once with the launcher's JVM options (the
+ * bridge's ratios are to that one). So CPU and memory are read the same way for all.
  *
  * <p>Each run of a relay drains a backlog that was written before it started (Kafka, JetStream) or, for
  * core NATS, which keeps nothing, a burst published once it subscribed, which waits in its client. With
