@@ -79,7 +79,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private static final Duration TICK = Duration.ofMillis(200);
   /**
    * While the route starts, how often it looks whether its clients are connected, for at most
-   * {@link #STARTUP_WINDOW}: two waits of up to a tick each (sinks connected, then source connected) were
+   * {@link #STARTUP_WINDOW_NANOS}: two waits of up to a tick each (sinks connected, then source connected) were
    * up to 0.4 s of the time to ready. The checks only read flags; after the window the tick takes over.
    */
   private static final Duration STARTUP_POLL = Duration.ofMillis(20);
