@@ -1,8 +1,13 @@
 package dev.tracebridge.bench;
 
-/** What relays the messages in one run: the raw-client baseline, or the bridge with or without its SDK. */
+/**
+ * What relays the messages in one run: the raw-client baseline (with the JVM's defaults or with the bridge
+ * launcher's JVM options), or the bridge with or without its SDK.
+ */
 enum Relay {
-  BASELINE("baseline (raw clients)"),
+  BASELINE("baseline (raw clients), JVM defaults"),
+  /** The same baseline started with the bridge launcher's JVM options: the fair comparison for the ratios. */
+  BASELINE_LAUNCHER_JVM("baseline (raw clients), launcher's JVM"),
   BRIDGE_TRACING("bridge, tracing on"),
   BRIDGE_NO_TRACING("bridge, OTEL_SDK_DISABLED");
 
@@ -17,6 +22,6 @@ enum Relay {
   }
 
   boolean bridge() {
-    return this != BASELINE;
+    return this == BRIDGE_TRACING || this == BRIDGE_NO_TRACING;
   }
 }

@@ -33,7 +33,8 @@ import org.apache.kafka.clients.admin.Admin;
  * run, in four directions, and prints a Markdown table. Every relay is a process of its own: the bridge
  * through its launcher with the launcher's default {@code JAVA_OPTS}, traced (100% sampled, OTLP/HTTP to
  * an {@link OtlpReceiver} here, provenance headers on) or with {@code OTEL_SDK_DISABLED=true}; the
- * baseline with the same {@code java} and no options. So CPU and memory are read the same way for all.
+ * baseline with the same {@code java}, once with no options and once with the launcher's JVM options (the
+ * bridge's ratios are to that one). So CPU and memory are read the same way for all.
  *
  * <p>Each run of a relay drains a backlog that was written before it started (Kafka, JetStream) or, for
  * core NATS, which keeps nothing, a burst published once it subscribed, which waits in its client. With
@@ -43,7 +44,8 @@ import org.apache.kafka.clients.admin.Admin;
  * <p>Settings (system properties): {@code bench.messages} (backlog per run, 15000), {@code bench.runs} (3),
  * {@code bench.latency.seconds} (2, the paced phase), {@code bench.directions} (k2n,k2js,n2k,js2k),
  * {@code bench.payloads} (1024,100), {@code bench.launcher} (bridge-cli/target/bridge/bin/bridge),
- * {@code bench.timeout.seconds} (120, for each wait).
+ * {@code bench.timeout.seconds} (120, for each wait), {@code bench.relays} (traced,untraced,baseline,baseline-jvm),
+ * {@code bench.paced.rate} (0: half the traced bridge's first drain of the direction).
  */
 public final class RelayBenchmark {
 
@@ -65,6 +67,13 @@ public final class RelayBenchmark {
   private final List<Direction> directions = directions(System.getProperty("bench.directions", "k2n,k2js,n2k,js2k"));
   private final List<Integer> payloads = Arrays.stream(System.getProperty("bench.payloads", "1024,100").split(","))
       .map(String::trim).map(Integer::valueOf).toList();
+  /** Which relays run, in this order; the traced bridge first, as its drain sets the paced rate. */
+  private final List<Relay> relays =
+      relays(System.getProperty("bench.relays", "traced,untraced,baseline,baseline-jvm"));
+  /** The OTLP receiver decodes after the run (true) or as spans arrive, in this JVM, which also times arrivals. */
+  private final boolean deferDecoding = Boolean.parseBoolean(System.getProperty("bench.otlp.defer-decoding", "true"));
+  /** A fixed rate for every paced phase (messages a second), so that two runs compare at the same rate. */
+  private final double fixedPacedRate = Double.parseDouble(System.getProperty("bench.paced.rate", "0"));
 
   private final Map<Direction, Double> pacedRates = new EnumMap<>(Direction.class);
   private final List<Measurement> measurements = new ArrayList<>();
@@ -107,7 +116,7 @@ public final class RelayBenchmark {
         for (Direction direction : directions) {
           for (int payload : payloads) {
             // the traced bridge first: its first drain sets the direction's paced rate for everyone
-            for (Relay relay : List.of(Relay.BRIDGE_TRACING, Relay.BRIDGE_NO_TRACING, Relay.BASELINE)) {
+            for (Relay relay : relays) {
               Measurement m = measure(direction, relay, payload);
               measurements.add(m);
               System.out.println("run " + run + ": " + m.summary());
@@ -124,7 +133,8 @@ public final class RelayBenchmark {
     String source = name(direction.from, id, true);
     String destination = name(direction.to, id, false);
     AtomicReference<RelayProcess> process = new AtomicReference<>();
-    try (OtlpReceiver receiver = relay == Relay.BRIDGE_TRACING ? OtlpReceiver.start() : null;
+    try (OtlpReceiver receiver = relay != Relay.BRIDGE_TRACING ? null
+        : deferDecoding ? OtlpReceiver.startDeferred() : OtlpReceiver.start();
          Source src = direction.from == Direction.Kind.KAFKA
              ? Source.kafka(kafka.bootstrapServers(), source, payload, salt)
              : Source.nats(direction.from, nats, source, payload, salt);
@@ -156,12 +166,21 @@ public final class RelayBenchmark {
             && !Double.isNaN(sink.drainRate())) {
           pacedRates.put(direction, Math.floor(sink.drainRate() / 2)); // the traced bridge's first drain
         }
+        if (fixedPacedRate > 0) {
+          pacedRates.put(direction, fixedPacedRate);
+        }
         double pacedRate = payload == LATENCY_PAYLOAD ? pacedRates.getOrDefault(direction, 0.0) : 0.0;
         int paced = (int) (pacedRate * latencySeconds);
         if (paced > 0) {
+          settle(relayProcess);
           sink.expectPaced(paced);
           src.send(messages, paced, pacedRate);
           sink.awaitPaced(timeout);
+        }
+        int slowest = Integer.getInteger("bench.slowest", 0);
+        if (slowest > 0 && paced > 0) {
+          System.out.println(relay.label() + ", slowest paced messages (sent at ms : latency ms): "
+              + sink.slowest(slowest));
         }
         double rss = relayProcess.peakRssKib() / 1024.0;
         exit = relayProcess.terminate(60);
@@ -182,7 +201,7 @@ public final class RelayBenchmark {
     if (!relay.bridge()) {
       String java = System.getenv("JAVA_HOME") == null ? "java" : System.getenv("JAVA_HOME") + "/bin/java";
       List<String> command = new ArrayList<>(List.of(java));
-      command.addAll(baselineJavaOpts);
+      command.addAll(relay == Relay.BASELINE_LAUNCHER_JVM ? launcherJvmOptions() : baselineJavaOpts);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineRelay.class.getName(),
           direction.name(), kafka.bootstrapServers(), natsServer.url(), source, destination, "bench-" + id, SOURCE_STREAM));
       return RelayProcess.start(command, Map.of(), log, 0);
@@ -224,6 +243,26 @@ public final class RelayBenchmark {
   }
 
   /**
+   * Waits until the relay is idle after the drain (under a fifth of a core over 250 ms, at most 15 s), so that
+   * the paced phase measures the latency at that rate and not the end of the drain: the traced bridge's
+   * exporter is still sending the drain's spans for a second or more after the last message arrived, and
+   * the slowest paced messages were all in the first 400 ms of the phase without this wait.
+   */
+  private static void settle(RelayProcess process) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long before = process.cpuMicros();
+    while (System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(250); // sampling another process's CPU time: there is nothing to wait on
+      long now = process.cpuMicros();
+      if (now - before < 50_000) {
+        return;
+      }
+      before = now;
+    }
+    System.out.println("the relay did not settle within 15 s after the drain; the paced phase starts anyway");
+  }
+
+  /**
    * A core NATS burst is only a backlog when the relay already subscribed: the bridge says so on
    * /readyz, the baseline in its log once its subscription was flushed.
    */
@@ -248,6 +287,37 @@ public final class RelayBenchmark {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /**
+   * The JVM options the launcher puts before {@code JAVA_OPTS} (its {@code default_*} variables), read from
+   * the launcher itself so that the fair baseline follows any change there.
+   */
+  private List<String> launcherJvmOptions() throws IOException {
+    List<String> options = new ArrayList<>();
+    for (String line : Files.readAllLines(launcher)) {
+      if (line.startsWith("default_") && line.contains("=\"")) {
+        String value = line.substring(line.indexOf("=\"") + 2, line.lastIndexOf('"'));
+        Arrays.stream(value.split(" ")).filter(o -> !o.isBlank()).forEach(options::add);
+      }
+    }
+    if (options.isEmpty()) {
+      throw new IllegalStateException("no default_* JVM options found in " + launcher);
+    }
+    return options;
+  }
+
+  private static List<Relay> relays(String list) {
+    Map<String, Relay> byShortName = Map.of("traced", Relay.BRIDGE_TRACING, "untraced", Relay.BRIDGE_NO_TRACING,
+        "baseline", Relay.BASELINE, "baseline-jvm", Relay.BASELINE_LAUNCHER_JVM);
+    return Arrays.stream(list.split(",")).map(String::trim).map(name -> {
+      Relay relay = byShortName.get(name);
+      if (relay == null) {
+        throw new IllegalArgumentException("bench.relays: unknown '" + name + "'; use traced, untraced, baseline,"
+            + " baseline-jvm");
+      }
+      return relay;
+    }).toList();
   }
 
   /** The source or destination of one run: its own topic, subject and consumer, so no run sees another's. */

@@ -6,9 +6,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,6 +32,7 @@ final class Sink implements AutoCloseable {
   private final BitSet seen = new BitSet();
   private int paced;
   private long[] latencies = new long[0];
+  private long[] sentAt = new long[0];
   private int backlogSeen;
   private int pacedSeen;
   private long firstNanos;
@@ -46,6 +50,7 @@ final class Sink implements AutoCloseable {
   synchronized void expectPaced(int count) {
     paced = count;
     latencies = new long[count];
+    sentAt = new long[count];
   }
 
   /** Subscribes on core NATS; a JetStream destination's subject reaches core subscribers too. */
@@ -105,6 +110,7 @@ final class Sink implements AutoCloseable {
         lastCpu = relayCpuMicros.getAsLong();
       }
     } else {
+      sentAt[pacedSeen] = Wire.sentNanos(payload);
       latencies[pacedSeen++] = now - Wire.sentNanos(payload);
     }
     notifyAll();
@@ -160,6 +166,22 @@ final class Sink implements AutoCloseable {
     Arrays.sort(sorted);
     int index = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
     return sorted[Math.max(0, index)] / 1e6;
+  }
+
+  /**
+   * The {@code count} slowest paced messages as "send time after the first paced send : latency" in ms, in
+   * the order sent: periodic stalls (an exporter's batches, collections) show as evenly spaced send times.
+   */
+  synchronized String slowest(int count) {
+    if (pacedSeen == 0) {
+      return "";
+    }
+    long first = Arrays.stream(sentAt, 0, pacedSeen).min().orElse(0);
+    return IntStream.range(0, pacedSeen).boxed()
+        .sorted((a, b) -> Long.compare(latencies[b], latencies[a])).limit(count)
+        .sorted((a, b) -> Long.compare(sentAt[a], sentAt[b]))
+        .map(i -> String.format(Locale.ROOT, "%d:%.0f", (sentAt[i] - first) / 1_000_000, latencies[i] / 1e6))
+        .collect(Collectors.joining(" "));
   }
 
   @Override

@@ -6,7 +6,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The Markdown table of all runs: one row per direction, payload and relay; each cell the median over
- * the runs with the spread (min–max), and on the bridge's rows the median's ratio to the baseline's.
+ * the runs with the spread (min–max), and on the bridge's rows the median's ratio to the baseline's (the one
+ * with the launcher's JVM options when it ran, else the one with the JVM's defaults).
  */
 final class Table {
 
@@ -23,8 +24,13 @@ final class Table {
     out.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Direction direction : directions) {
       for (int payload : payloads) {
-        List<Measurement> baseline = runs(direction, payload, Relay.BASELINE);
-        for (Relay relay : List.of(Relay.BASELINE, Relay.BRIDGE_NO_TRACING, Relay.BRIDGE_TRACING)) {
+        // like with like: the bridge's ratios are to the baseline with the launcher's JVM options when it ran
+        List<Measurement> baseline = runs(direction, payload, Relay.BASELINE_LAUNCHER_JVM);
+        if (baseline.isEmpty()) {
+          baseline = runs(direction, payload, Relay.BASELINE);
+        }
+        for (Relay relay : List.of(Relay.BASELINE, Relay.BASELINE_LAUNCHER_JVM, Relay.BRIDGE_NO_TRACING,
+            Relay.BRIDGE_TRACING)) {
           List<Measurement> runs = runs(direction, payload, relay);
           if (runs.isEmpty()) {
             continue;
@@ -57,7 +63,7 @@ final class Table {
     double median = median(values);
     String text = number(median, thousands) + " (" + number(values[0], thousands) + "–"
         + number(values[values.length - 1], thousands) + ")";
-    if (runs.get(0).relay() != Relay.BASELINE) {
+    if (runs.get(0).relay().bridge()) {
       double[] base = baseline.stream().mapToDouble(figure).filter(v -> !Double.isNaN(v)).sorted().toArray();
       if (base.length > 0 && median(base) > 0) {
         text += " " + String.format(Locale.ROOT, "%.2f×", median / median(base));

@@ -77,6 +77,13 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private static final Logger log = LoggerFactory.getLogger(RouteRunner.class);
   /** How often connectivity is looked at and revoked messages are swept out of held lanes. */
   private static final Duration TICK = Duration.ofMillis(200);
+  /**
+   * While the route starts, how often it looks whether its clients are connected, for at most
+   * {@link #STARTUP_WINDOW_NANOS}: two waits of up to a tick each (sinks connected, then source connected) were
+   * up to 0.4 s of the time to ready. The checks only read flags; after the window the tick takes over.
+   */
+  private static final Duration STARTUP_POLL = Duration.ofMillis(20);
+  private static final long STARTUP_WINDOW_NANOS = Duration.ofSeconds(5).toNanos();
   /** The longest a close waits for the sinks' last confirmations before it commits what it has. */
   private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
 
@@ -114,6 +121,8 @@ public final class RouteRunner implements RouteView, MessageHandler {
   private volatile boolean givingUp;
   private volatile boolean sourceStarted;
   private volatile boolean closed;
+  /** When start() ran (before it hands work to the route's thread), for the window of {@link #STARTUP_POLL}. */
+  private long startedNanos;
   private volatile String lastError;
 
   /**
@@ -175,6 +184,7 @@ public final class RouteRunner implements RouteView, MessageHandler {
     if (replySink != null) {
       replySink.start();
     }
+    startedNanos = System.nanoTime();
     loop.execute(this::startSourceWhenSinksConnected);
   }
 
@@ -183,13 +193,29 @@ public final class RouteRunner implements RouteView, MessageHandler {
       return;
     }
     if (!sinksConnected()) {
-      loop.schedule(this::startSourceWhenSinksConnected, TICK);
+      loop.schedule(this::startSourceWhenSinksConnected, starting() ? STARTUP_POLL : TICK);
       return;
     }
     source.start(this);
     sourceStarted = true;
     log.info("route {}: {} -> {} started", config.name(), sourceDescription, destinationDescription);
     loop.scheduleWithFixedDelay(this::tick, TICK);
+    loop.schedule(this::refreshWhileStarting, STARTUP_POLL);
+  }
+
+  private boolean starting() {
+    return System.nanoTime() - startedNanos < STARTUP_WINDOW_NANOS;
+  }
+
+  /** Says RUNNING as soon as the source connected, not at the next tick. */
+  private void refreshWhileStarting() {
+    if (closed || givingUp || state.get() != RouteState.STARTING) {
+      return;
+    }
+    refreshState();
+    if (state.get() == RouteState.STARTING && starting()) {
+      loop.schedule(this::refreshWhileStarting, STARTUP_POLL);
+    }
   }
 
   private boolean sinksConnected() {

@@ -29,7 +29,9 @@ import java.util.zip.GZIPInputStream;
  * A real OTLP/HTTP trace receiver for tests: {@code POST /v1/traces} with a protobuf
  * {@code ExportTraceServiceRequest} (gzip or not), answered 200 with an empty
  * {@code ExportTraceServiceResponse}. It keeps every span it received. In slow mode it holds each answer
- * back, to show that a slow collector never slows what produces the spans.
+ * back, to show that a slow collector never slows what produces the spans. In deferred mode it keeps the
+ * request bodies and decodes them only when asked for its spans: a benchmark that shares its JVM and its
+ * cores with the receiver keeps the decoding (and its garbage) out of the interval it measures.
  */
 public final class OtlpReceiver implements AutoCloseable {
 
@@ -39,12 +41,15 @@ public final class OtlpReceiver implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Duration responseDelay;
+  private final boolean deferDecoding;
+  private final List<byte[]> undecoded = new ArrayList<>();
   private final List<Span> spans = new ArrayList<>();
   private final Map<String, String> resourceAttributes = new LinkedHashMap<>();
   private final AtomicLong requests = new AtomicLong();
 
-  private OtlpReceiver(Duration responseDelay) throws IOException {
+  private OtlpReceiver(Duration responseDelay, boolean deferDecoding) throws IOException {
     this.responseDelay = responseDelay;
+    this.deferDecoding = deferDecoding;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     this.executor = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "otlp-receiver");
@@ -64,7 +69,16 @@ public final class OtlpReceiver implements AutoCloseable {
   /** A receiver that waits {@code responseDelay} before answering each request (a slow collector). */
   public static OtlpReceiver start(Duration responseDelay) {
     try {
-      return new OtlpReceiver(responseDelay);
+      return new OtlpReceiver(responseDelay, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A receiver that answers at once and decodes what it got only when asked ({@link #spans}, {@link #spanCount}). */
+  public static OtlpReceiver startDeferred() {
+    try {
+      return new OtlpReceiver(Duration.ZERO, true);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -77,16 +91,30 @@ public final class OtlpReceiver implements AutoCloseable {
 
   /** Every span received so far, in the order received. */
   public synchronized List<Span> spans() {
+    decodeDeferred();
     return List.copyOf(spans);
   }
 
   public synchronized int spanCount() {
+    decodeDeferred();
     return spans.size();
   }
 
   /** The string form of the resource attributes of the requests received (the last value of each key). */
   public synchronized Map<String, String> resourceAttributes() {
+    decodeDeferred();
     return Map.copyOf(resourceAttributes);
+  }
+
+  private void decodeDeferred() {
+    for (byte[] body : undecoded) {
+      try {
+        collect(ExportTraceServiceRequest.parseFrom(body));
+      } catch (IOException e) {
+        throw new UncheckedIOException("an OTLP request kept undecoded is not a valid ExportTraceServiceRequest", e);
+      }
+    }
+    undecoded.clear();
   }
 
   /** How many export requests were answered. */
@@ -100,14 +128,23 @@ public final class OtlpReceiver implements AutoCloseable {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
-      ExportTraceServiceRequest request;
+      ExportTraceServiceRequest request = null;
+      byte[] raw = null;
       try (InputStream body = body(exchange)) {
-        request = ExportTraceServiceRequest.parseFrom(body);
+        if (deferDecoding) {
+          raw = body.readAllBytes();
+        } else {
+          request = ExportTraceServiceRequest.parseFrom(body);
+        }
       } catch (IOException e) {
         exchange.sendResponseHeaders(400, -1);
         return;
       }
-      collect(request);
+      if (raw != null) {
+        keep(raw);
+      } else {
+        collect(request);
+      }
       pause();
       exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
       if (EMPTY_RESPONSE.length == 0) {
@@ -126,6 +163,10 @@ public final class OtlpReceiver implements AutoCloseable {
     InputStream body = exchange.getRequestBody();
     String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
     return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(body) : body;
+  }
+
+  private synchronized void keep(byte[] body) {
+    undecoded.add(body);
   }
 
   private synchronized void collect(ExportTraceServiceRequest request) {
