@@ -12,6 +12,7 @@ import dev.tracebridge.nats.NatsRequestSink;
 import dev.tracebridge.nats.NatsSink;
 import dev.tracebridge.route.Sink;
 import dev.tracebridge.route.Source;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,11 +38,30 @@ final class Endpoints {
   static Sink sink(RouteConfig route, String role, SinkConfig sink, BridgeConfig bridge) {
     String clientName = "bridge-" + route.name() + "-" + role;
     return sink.match(
-        kafka -> new KafkaSink(clientName, kafka.properties(), bridge.kafka()),
+        kafka -> new KafkaSink(clientName, producerProperties(route, role, kafka.properties(), bridge), bridge.kafka()),
         nats -> nats.requestTimeout().isPresent()
             ? new NatsRequestSink(clientName, bridge.nats(), route.inFlight(), nats.requestTimeout().get())
             : new NatsSink(clientName, bridge.nats(), route.inFlight()),
         jetStream -> new JetStreamSink(clientName, bridge.nats(), route.inFlight()));
+  }
+
+  /**
+   * The producer properties of a Kafka sink in {@code role}: the route's, except on the sink of a request route
+   * ({@code reply.from.kafka}), where a NATS requester waits for each request's answer, so the request is sent at
+   * once ({@code linger.ms=0}, unless the route's or the bridge's properties set it), as the replies of
+   * {@link #replySink} are. The producer's own 5 ms linger added about 5 ms to every round trip at one
+   * outstanding request (RequestReplyBenchmark, nats-requester).
+   */
+  static Map<String, String> producerProperties(RouteConfig route, String role, Map<String, String> routeProperties,
+                                                BridgeConfig bridge) {
+    boolean requestRoute = route.reply().map(reply -> reply.match(fromKafka -> true, toKafka -> false)).orElse(false);
+    if (!"sink".equals(role) || !requestRoute || routeProperties.containsKey(LINGER)
+        || bridge.kafka().properties().containsKey(LINGER)) {
+      return routeProperties;
+    }
+    Map<String, String> properties = new HashMap<>(routeProperties);
+    properties.put(LINGER, "0");
+    return properties;
   }
 
   /**
