@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *   <li>MESSAGE: straight to the dead letter; without one the route stops.</li>
  *   <li>FATAL: the route stops.</li>
  * </ul>
- * The dead letter follows the same rules, except that a message it refuses stops the route.
+ * The dead letter follows the same rules, except that a message it refuses stops the route. A send that
+ * fails before it returns (a Kafka producer without the topic's metadata) is settled at once, so that its
+ * lane is held before the next message of the lane is sent.
  *
  * <h2>Request-reply ({@code reply.to.kafka})</h2>
  * On a route whose sink sends NATS requests, a message is delivered once its reply is in Kafka: the
@@ -291,11 +293,10 @@ public final class RouteRunner implements RouteView, MessageHandler {
       deadLetter(d, e);
       return false;
     }
-    lane.inFlight++;
     if (replySink != null) {
       lane.awaitingReply.putIfAbsent(d.sequence, d);
     }
-    sendAsync(sink, out).whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, sink, receipt, error)));
+    dispatch(lane, d, sink, out);
     return true;
   }
 
@@ -310,10 +311,26 @@ public final class RouteRunner implements RouteView, MessageHandler {
       deadLetter(d, e);
       return false;
     }
-    lane.inFlight++;
-    sendAsync(replySink, out)
-        .whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, replySink, receipt, error)));
+    dispatch(lane, d, replySink, out);
     return true;
+  }
+
+  /**
+   * Sends {@code out} for {@code d} of {@code lane} to {@code target}; the outcome is settled on the route's
+   * thread. A send that failed before it returned (the Kafka producer found no metadata for the topic within
+   * {@code max.block.ms}, its buffer stayed full, the sink is closed) is settled at once, before the caller sends
+   * anything else: queued like a client's answer, it was only seen after the rest of the lane had gone out, and
+   * those, sent after the failure and accepted once the broker was back, overtook the retried message.
+   */
+  private void dispatch(Lane lane, Delivery d, Sink target, OutboundMessage out) {
+    lane.inFlight++;
+    CompletableFuture<SendReceipt> sending = sendAsync(target, out);
+    if (sending.isCompletedExceptionally()) {
+      Throwable error = sending.handle((receipt, e) -> e).join();
+      outcome(lane, d, target, null, error); // the caller's loop goes on by the lane's new state (held)
+      return;
+    }
+    sending.whenComplete((receipt, error) -> loop.settleLater(() -> sent(lane, d, target, receipt, error)));
   }
 
   /**
@@ -366,6 +383,19 @@ public final class RouteRunner implements RouteView, MessageHandler {
 
   /** The outcome of a send to {@code target}: the route's sink, or on a request route its reply sink. */
   private void sent(Lane lane, Delivery d, Sink target, SendReceipt receipt, Throwable error) {
+    outcome(lane, d, target, receipt, error);
+    if (lane.held) {
+      probeWhenDue(lane);
+    }
+    if (lane.held) {
+      produceReplies(lane); // those of messages earlier than the one retried
+    } else {
+      pump(lane);
+    }
+  }
+
+  /** What an outcome changes for its message and lane; {@link #sent} then sends what may go next. */
+  private void outcome(Lane lane, Delivery d, Sink target, SendReceipt receipt, Throwable error) {
     MessageLogContext.enter(d.span.processContext());
     lane.inFlight--;
     if (error == null && target == sink && replySink != null) {
@@ -394,14 +424,6 @@ public final class RouteRunner implements RouteView, MessageHandler {
         d.span.sendFailed(cause);
         failed(lane, d, target, cause);
       }
-    }
-    if (lane.held) {
-      probeWhenDue(lane);
-    }
-    if (lane.held) {
-      produceReplies(lane); // those of messages earlier than the one retried
-    } else {
-      pump(lane);
     }
   }
 

@@ -31,6 +31,11 @@ final class InMemorySink implements Sink {
     static Answer fail(ErrorClass errorClass) {
       return new Fail(errorClass);
     }
+
+    /** Fails before {@code send} returns, as a Kafka producer that finds no metadata within max.block.ms. */
+    static Answer failAtOnce(ErrorClass errorClass) {
+      return new FailAtOnce(errorClass);
+    }
   }
 
   record Confirm() implements Answer {
@@ -40,6 +45,9 @@ final class InMemorySink implements Sink {
   }
 
   record Fail(ErrorClass errorClass) implements Answer {
+  }
+
+  record FailAtOnce(ErrorClass errorClass) implements Answer {
   }
 
   /** A failure that carries its class, so that {@link #classify} can tell. */
@@ -151,6 +159,10 @@ final class InMemorySink implements Sink {
           : SendReceipt.nats(message.destination()));
     };
     Answer answer = message.destination().contains(" ") ? Answer.fail(ErrorClass.MESSAGE) : answers.apply(id);
+    if (answer instanceof FailAtOnce failAtOnce) {
+      result.completeExceptionally(new ClassifiedFailure(failAtOnce.errorClass()));
+      return result;
+    }
     try {
       if (answer instanceof Fail fail) {
         io.execute(() -> {

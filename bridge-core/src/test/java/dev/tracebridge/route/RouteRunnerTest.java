@@ -145,6 +145,42 @@ class RouteRunnerTest {
     assertEquals(expected("a", 50), sink.confirmed);
   }
 
+  /**
+   * A send that fails before it returns (Kafka: "Topic ... not present in metadata after 1000 ms" while the
+   * broker is away) holds its lane before the next message of the lane goes out. Here the lane reopens after a
+   * retry and sends its nine waiting messages in one go; the fourth fails at once. Settled only after the rest
+   * had gone out, it came after them: out of order in the destination (the fault kit's "ackwait": 40 of them).
+   */
+  @Test
+  void aSendThatFailsAtOnceHoldsItsLaneBeforeTheNextGoesOut() throws Exception {
+    start("retry.max-attempts = 1000", true);
+    AtomicBoolean a0Fails = new AtomicBoolean(true);
+    AtomicBoolean a4FailedOnce = new AtomicBoolean();
+    sink.answer(id -> {
+      if (id.equals("a:0") && a0Fails.get()) {
+        return Answer.fail(ErrorClass.UNKNOWN);
+      }
+      if (id.equals("a:4") && a4FailedOnce.compareAndSet(false, true)) {
+        return Answer.failAtOnce(ErrorClass.TRANSIENT);
+      }
+      return Answer.CONFIRM;
+    });
+    source.offer("a", 1);
+    await().atMost(WAIT).until(() -> sink.attempts.size() >= 2); // a:0 failed: its lane is held
+    source.offer("a", 9);
+    await().atMost(WAIT).until(() -> route.inFlightMessages() == 10);
+    // two more tries of a:0 are tasks queued after the admission of a:1 to a:9, which now wait behind it
+    long tries = sink.attempts.size();
+    await().atMost(WAIT).until(() -> sink.attempts.size() >= tries + 2);
+    assertEquals(List.of("a:0"), sink.attempts.stream().distinct().toList());
+    a0Fails.set(false);
+    await().atMost(WAIT).until(() -> source.acked.size() == 10);
+    assertTrue(a4FailedOnce.get());
+    assertEquals(expected("a", 10), sink.confirmed, "a:4 retried before anything later of its lane went out");
+    assertEquals(expected("a", 10), source.acked);
+    assertTrue(deadLetter.attempts.isEmpty());
+  }
+
   @Test
   void aMessageErrorGoesToTheDeadLetterAtOnceAndTheLaneGoesOn() throws Exception {
     start("", true);
