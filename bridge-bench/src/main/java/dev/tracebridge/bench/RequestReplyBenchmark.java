@@ -1,6 +1,8 @@
 package dev.tracebridge.bench;
 
 import dev.tracebridge.testkit.EmbeddedKafka;
+import dev.tracebridge.testkit.KafkaReplyService;
+import dev.tracebridge.testkit.KafkaReplyService.Options;
 import dev.tracebridge.testkit.NatsServers;
 import dev.tracebridge.testkit.OtlpReceiver;
 import io.nats.client.Connection;
@@ -34,8 +36,8 @@ import org.apache.kafka.clients.admin.Admin;
  *
  * <p>NATS requester: a NATS request → a Kafka service → its reply back to the requester (a route
  * {@code from.nats { subject, queue-group }}, {@code to.kafka { topic, key }}, {@code reply.from.kafka}). A
- * {@link KafkaService} in this JVM answers every request with its payload; the requester sends jnats requests
- * over 16 subjects, whose last token is the record key (spread over the 4 partitions).
+ * {@link KafkaReplyService} in this JVM answers every request with its key and payload; the requester sends jnats
+ * requests over 16 subjects, whose last token is the record key (spread over the 4 partitions).
  *
  * <p>The bridge runs as a process of its own through its launcher (traced: 100% sampled, OTLP/HTTP to an
  * {@link OtlpReceiver} here; and with {@code OTEL_SDK_DISABLED=true}). Without the bridge, jnats request futures
@@ -234,7 +236,7 @@ public final class RequestReplyBenchmark {
           subjects.add("rq." + id + "." + key);
         }
         NatsRequester requester = new NatsRequester(natsClient, subjects, payloadSize);
-        try (KafkaService svc = new KafkaService(kafka.bootstrapServers(), requests);
+        try (KafkaReplyService svc = new KafkaReplyService(kafka.bootstrapServers(), requests, Options.echo());
              RelayProcess bridge = startBridge(path, id, route(side, id, requests, replies, null), receiver)) {
           awaitReady(bridge);
           awaitReplyGroup("bench-" + id + "-replies", bridge); // else the first answers have no reader yet

@@ -13,6 +13,7 @@ import dev.tracebridge.route.RouteState;
 import dev.tracebridge.route.RouteView;
 import dev.tracebridge.runtime.Bridge;
 import dev.tracebridge.testkit.EmbeddedKafka;
+import dev.tracebridge.testkit.KafkaReplyService;
 import dev.tracebridge.testkit.NatsServers;
 import dev.tracebridge.tracing.Telemetry;
 import io.nats.client.Connection;
@@ -136,7 +137,7 @@ class NatsRequestKafkaReplyTest {
     BridgeConfig config = config(id, kafka.bootstrapServers(), nats.url(), "");
     Bridge first = bridge(config, telemetry);
     Bridge second = bridge(config, telemetry);
-    running.add(new QuoteService(kafka.bootstrapServers(), id + "-requests", null, payload -> false));
+    running.add(QuoteService.start(kafka.bootstrapServers(), id + "-requests", null, payload -> false));
     awaitRelaying(kafka.bootstrapServers(), id, 2, first, second);
     // one reply partition each (the lag a source reports lists the partitions it was assigned and fetched)
     await().atMost(Duration.ofSeconds(60)).until(() ->
@@ -228,7 +229,7 @@ class NatsRequestKafkaReplyTest {
     Telemetry telemetry = Telemetry.forTesting(InMemorySpanExporter.create());
     running.add(telemetry);
     Bridge bridge = bridge(config(id, kafka.bootstrapServers(), nats.url(), ""), telemetry);
-    QuoteService service = new QuoteService(kafka.bootstrapServers(), id + "-requests", null,
+    KafkaReplyService service = QuoteService.start(kafka.bootstrapServers(), id + "-requests", null,
         payload -> payload.startsWith("slow"));
     running.add(service);
     awaitRelaying(kafka.bootstrapServers(), id, 2, bridge);

@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import dev.tracebridge.config.BridgeConfig;
 import dev.tracebridge.runtime.Bridge;
 import dev.tracebridge.testkit.EmbeddedKafka;
+import dev.tracebridge.testkit.KafkaReplyService;
 import dev.tracebridge.testkit.NatsServers;
 import dev.tracebridge.testkit.OtlpReceiver;
 import dev.tracebridge.tracing.Telemetry;
@@ -59,7 +60,7 @@ class RequestReplyTraceTest {
       String traceId;
       try (Telemetry telemetry = Telemetry.autoConfigure(config);
            Bridge bridge = Bridge.start(config, telemetry);
-           QuoteService service = new QuoteService(kafka.bootstrapServers(), id + "-requests",
+           KafkaReplyService service = QuoteService.start(kafka.bootstrapServers(), id + "-requests",
                serviceSdk.get("quote-service"), payload -> false);
            Connection client = Nats.connect(nats.url())) {
         NatsRequestKafkaReplyTest.awaitRelaying(kafka.bootstrapServers(), id, 2, bridge);
