@@ -111,8 +111,34 @@ class KafkaRequestReplyTest {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /** A test's own names: request topic {@code rr-<name>}, its replies and dead letters, subject {@code rr.<name>}. */
+  private record Lane(String topic, String replies, String deadLetters, String subject) {
+
+    /** Creates the request and reply topics, one partition each (the dead letters' only if asked). */
+    static Lane create(String name, boolean deadLetters) {
+      Lane lane = new Lane(unique("rr-" + name), unique("rr-" + name + "-replies"), unique("rr-" + name + "-dead"),
+          unique("rr." + name));
+      kafka.createTopic(lane.topic, 1);
+      kafka.createTopic(lane.replies, 1);
+      if (deadLetters) {
+        kafka.createTopic(lane.deadLetters, 1);
+      }
+      return lane;
+    }
+  }
+
   private Bridge start(String routes) throws Exception {
     return start(routes, "");
+  }
+
+  private Bridge startReady(String routes) throws Exception {
+    return startReady(routes, "");
+  }
+
+  private Bridge startReady(String routes, String bridgeSettings) throws Exception {
+    Bridge bridge = start(routes, bridgeSettings);
+    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+    return bridge;
   }
 
   private Bridge start(String routes, String bridgeSettings) throws Exception {
@@ -177,6 +203,36 @@ class KafkaRequestReplyTest {
     }
     record.headers().add(new RecordHeader("blob", new byte[] {0, (byte) 0xfe, 'x', '\n'}));
     return record;
+  }
+
+  /** {@code count} requests {@code <prefix>-<i>} with key {@code k}, in order on partition 0. */
+  private static void produceRequests(String topic, String prefix, int count) throws Exception {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      records.add(request(topic, "k", prefix + "-" + i, correlationId(), null));
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+  }
+
+  /** One request per service, routed by its header {@code svc}, payload {@code <svc><suffix>}. */
+  private static void produceRequestsTo(String topic, List<String> services, String suffix) throws Exception {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (String svc : services) {
+      ProducerRecord<byte[], byte[]> r = request(topic, "k", svc + suffix, correlationId(), null);
+      r.headers().add(new RecordHeader("svc", svc.getBytes(UTF_8)));
+      records.add(r);
+    }
+    TestClients.produce(kafka.bootstrapServers(), records);
+  }
+
+  private static List<String> consumeValues(String topic, int count) throws Exception {
+    return TestClients.consume(kafka.bootstrapServers(), topic, count).stream()
+        .map(r -> new String(r.value(), UTF_8)).toList();
+  }
+
+  /** The offset the route's group committed on partition 0 of {@code topic}, or null. */
+  private static Long committed(String route, String topic) throws Exception {
+    return TestClients.committed(kafka.bootstrapServers(), "bridge-" + route).get(new TopicPartition(topic, 0));
   }
 
   private static byte[] correlationId() {
@@ -288,31 +344,23 @@ class KafkaRequestReplyTest {
 
   @Test
   void repliesKeepTheOrderOfTheirRequestsWhenTheServiceAnswersOutOfOrder() throws Exception {
-    String topic = unique("rr-order");
-    String replies = unique("rr-order-replies");
-    String subject = unique("rr.order");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(replies, 1);
+    Lane lane = Lane.create("order", false);
     AtomicInteger answered = new AtomicInteger();
     // every third request is answered 300 ms late, after later ones
-    answering(subject, reply -> {
+    answering(lane.subject(), reply -> {
       if (answered.getAndIncrement() % 3 == 0) {
         later.schedule(reply, 300, TimeUnit.MILLISECONDS);
       } else {
         reply.run();
       }
     });
-    Bridge bridge = start(route("order", topic, subject, replies, ""));
-    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+    startReady(route("order", lane.topic(), lane.subject(), lane.replies(), ""));
 
     int count = 30;
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      records.add(request(topic, "k", "m-" + i, correlationId(), null));
-    }
-    TestClients.produce(kafka.bootstrapServers(), records);
+    produceRequests(lane.topic(), "m", count);
 
-    List<ConsumerRecord<byte[], byte[]>> received = TestClients.consume(kafka.bootstrapServers(), replies, count);
+    List<ConsumerRecord<byte[], byte[]>> received =
+        TestClients.consume(kafka.bootstrapServers(), lane.replies(), count);
     for (int i = 0; i < count; i++) {
       assertEquals("reply:m-" + i, new String(received.get(i).value(), UTF_8), "reply " + i + " out of order");
       assertEquals(Integer.toString(i), header(received.get(i), "bridge-kafka-offset"));
@@ -322,19 +370,15 @@ class KafkaRequestReplyTest {
 
   @Test
   void aServiceThatDoesNotAnswerSendsTheRecordToTheDeadLetterAfterTheRetriesAndNothingStaysStuck() throws Exception {
-    String topic = unique("rr-dlq");
-    String replies = unique("rr-dlq-replies");
-    String dlq = unique("rr-dlq-dead");
-    String prefix = unique("rr.dlq");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(replies, 1);
-    kafka.createTopic(dlq, 1);
+    Lane lane = Lane.create("dlq", true);
+    String topic = lane.topic();
+    String prefix = lane.subject();
     answering(prefix + ".fast", Runnable::run);
     answering(prefix + ".slow", reply -> later.schedule(reply, 400, TimeUnit.MILLISECONDS));
     Dispatcher silent = service.createDispatcher(request -> { });
     silent.subscribe(prefix + ".silent");
     running.add(() -> service.closeDispatcher(silent));
-    Bridge bridge = start("""
+    Bridge bridge = startReady("""
         dlq {
           from.kafka { topics = ["%s"] }
           to.nats { subject = "%s.{header:svc}", request { timeout = 1s } }
@@ -342,18 +386,11 @@ class KafkaRequestReplyTest {
           retry { max-attempts = 3, initial-backoff = 50ms, max-backoff = 100ms }
           dead-letter.kafka { topic = "%s" }
         }
-        """.formatted(topic, prefix, replies, dlq));
-    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+        """.formatted(topic, prefix, lane.replies(), lane.deadLetters()));
 
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (String svc : List.of("fast", "none", "silent", "slow", "fast")) {
-      ProducerRecord<byte[], byte[]> r = request(topic, "k", svc + "-request", correlationId(), null);
-      r.headers().add(new RecordHeader("svc", svc.getBytes(UTF_8)));
-      records.add(r);
-    }
-    TestClients.produce(kafka.bootstrapServers(), records);
+    produceRequestsTo(topic, List.of("fast", "none", "silent", "slow", "fast"), "-request");
 
-    List<ConsumerRecord<byte[], byte[]>> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 2);
+    List<ConsumerRecord<byte[], byte[]>> dead = TestClients.consume(kafka.bootstrapServers(), lane.deadLetters(), 2);
     assertEquals("none-request", new String(dead.get(0).value(), UTF_8));
     assertEquals("dev.tracebridge.nats.NatsRequestSink$NoRespondersException", header(dead.get(0), "bridge-dlq-error"));
     String reason = header(dead.get(0), "bridge-dlq-reason");
@@ -368,83 +405,66 @@ class KafkaRequestReplyTest {
     assertEquals("3", header(dead.get(1), "bridge-dlq-attempts"));
 
     // the slow service answered within the timeout, and the lane went on in order after the dead letters
-    List<ConsumerRecord<byte[], byte[]>> answered = TestClients.consume(kafka.bootstrapServers(), replies, 3);
     assertEquals(List.of("reply:fast-request", "reply:slow-request", "reply:fast-request"),
-        answered.stream().map(r -> new String(r.value(), UTF_8)).toList());
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(5L,
-        TestClients.committed(kafka.bootstrapServers(), "bridge-dlq").get(new TopicPartition(topic, 0))));
+        consumeValues(lane.replies(), 3));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(5L, committed("dlq", topic)));
     assertEquals(RouteState.RUNNING, bridge.route("dlq").orElseThrow().state());
     assertEquals(0, bridge.route("dlq").orElseThrow().inFlightMessages());
   }
 
   @Test
   void withoutADeadLetterARequestNobodyAnswersStopsTheRouteAndItsOffsetIsNotCommitted() throws Exception {
-    String topic = unique("rr-stop");
-    String replies = unique("rr-stop-replies");
-    String prefix = unique("rr.stop");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(replies, 1);
+    Lane lane = Lane.create("stop", false);
+    String topic = lane.topic();
+    String prefix = lane.subject();
     answering(prefix + ".fast", Runnable::run);
-    Bridge bridge = start("""
+    Bridge bridge = startReady("""
         stop {
           from.kafka { topics = ["%s"] }
           to.nats { subject = "%s.{header:svc}", request { timeout = 300ms } }
           reply.to.kafka { topic = "%s" }
           retry { max-attempts = 2, initial-backoff = 50ms, max-backoff = 100ms }
         }
-        """.formatted(topic, prefix, replies));
-    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+        """.formatted(topic, prefix, lane.replies()));
 
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (String svc : List.of("fast", "nobody", "fast")) {
-      ProducerRecord<byte[], byte[]> r = request(topic, "k", svc, correlationId(), null);
-      r.headers().add(new RecordHeader("svc", svc.getBytes(UTF_8)));
-      records.add(r);
-    }
-    TestClients.produce(kafka.bootstrapServers(), records);
+    produceRequestsTo(topic, List.of("fast", "nobody", "fast"), "");
 
     await().atMost(Duration.ofSeconds(30)).until(() -> bridge.route("stop").orElseThrow().state() == RouteState.FAILED);
     assertTrue(bridge.route("stop").orElseThrow().lastError().orElseThrow().contains("no responders"));
-    ConsumerRecord<byte[], byte[]> first = TestClients.consume(kafka.bootstrapServers(), replies, 1).get(0);
-    assertEquals("reply:fast", new String(first.value(), UTF_8));
+    assertEquals(List.of("reply:fast"), consumeValues(lane.replies(), 1));
     bridge.close();
-    Long committed = TestClients.committed(kafka.bootstrapServers(), "bridge-stop").get(new TopicPartition(topic, 0));
+    Long committed = committed("stop", topic);
     assertFalse(committed != null && committed > 1, "committed " + committed + ": past the unanswered request");
   }
 
   @Test
   void aRequestRecordWithAnInvalidReplyTopicGoesToTheDeadLetterUnasked() throws Exception {
-    String topic = unique("rr-badtopic");
-    String replies = unique("rr-badtopic-replies");
-    String dlq = unique("rr-badtopic-dead");
-    String subject = unique("rr.badtopic");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(dlq, 1);
+    Lane lane = Lane.create("badtopic", true);
     AtomicInteger asked = new AtomicInteger();
-    answering(subject, reply -> {
+    answering(lane.subject(), reply -> {
       asked.incrementAndGet();
       reply.run();
     });
-    Bridge bridge = start(route("badtopic", topic, subject, replies, "dead-letter.kafka { topic = \"" + dlq + "\" }"));
-    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+    startReady(route("badtopic", lane.topic(), lane.subject(), lane.replies(),
+        "dead-letter.kafka { topic = \"" + lane.deadLetters() + "\" }"));
 
-    TestClients.produce(kafka.bootstrapServers(), List.of(request(topic, "k", "m", correlationId(), "no such/topic")));
+    TestClients.produce(kafka.bootstrapServers(),
+        List.of(request(lane.topic(), "k", "m", correlationId(), "no such/topic")));
 
-    ConsumerRecord<byte[], byte[]> dead = TestClients.consume(kafka.bootstrapServers(), dlq, 1).get(0);
+    ConsumerRecord<byte[], byte[]> dead = TestClients.consume(kafka.bootstrapServers(), lane.deadLetters(), 1).get(0);
     assertEquals("dev.tracebridge.mapping.MappingException", header(dead, "bridge-dlq-error"));
     assertTrue(header(dead, "bridge-dlq-reason").contains("kafka_replyTopic"), header(dead, "bridge-dlq-reason"));
     assertEquals(0, asked.get(), "a request whose reply could never be written is not sent");
     assertNull(dead.headers().lastHeader("svc"), "the dead letter holds the request");
   }
+
   @Test
   void theRoundTripIsOneTraceReceivedOverOtlp() throws Exception {
-    String topic = unique("rr-trace");
-    String replies = unique("rr-trace-replies");
-    String dlq = unique("rr-trace-dead");
-    String prefix = unique("rr.trace");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(replies, 1);
-    kafka.createTopic(dlq, 1);
+    Lane lane = Lane.create("trace", true);
+    String topic = lane.topic();
+    String replies = lane.replies();
+    String dlq = lane.deadLetters();
+    String prefix = lane.subject();
     String traceId = "5bf92f3577b34da6a3ce929d0e0e4736";
     String upstream = "10f067aa0ba902b7";
     String serviceSpan = "20f067aa0ba902b7";
@@ -537,43 +557,29 @@ class KafkaRequestReplyTest {
 
   @Test
   void aStopWaitsForTheRepliesWithinTheShutdownTimeoutAndCommitsThem() throws Exception {
-    String topic = unique("rr-drain");
-    String replies = unique("rr-drain-replies");
-    String subject = unique("rr.drain");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(replies, 1);
+    Lane lane = Lane.create("drain", false);
     AtomicInteger asked = new AtomicInteger();
-    answering(subject, reply -> {
+    answering(lane.subject(), reply -> {
       asked.incrementAndGet();
       later.schedule(reply, 500, TimeUnit.MILLISECONDS);
     });
-    Bridge bridge = start(route("drain", topic, subject, replies, ""), "shutdown-timeout = 20s");
-    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      records.add(request(topic, "k", "d-" + i, correlationId(), null));
-    }
-    TestClients.produce(kafka.bootstrapServers(), records);
+    Bridge bridge = startReady(route("drain", lane.topic(), lane.subject(), lane.replies(), ""),
+        "shutdown-timeout = 20s");
+    produceRequests(lane.topic(), "d", 3);
     await().atMost(Duration.ofSeconds(30)).until(() -> asked.get() == 3);
 
     bridge.close(); // the drain waits for the answers and their replies in Kafka
 
-    assertEquals(3L, TestClients.committed(kafka.bootstrapServers(), "bridge-drain").get(new TopicPartition(topic, 0)));
-    assertEquals(List.of("reply:d-0", "reply:d-1", "reply:d-2"),
-        TestClients.consume(kafka.bootstrapServers(), replies, 3).stream()
-            .map(r -> new String(r.value(), UTF_8)).toList());
+    assertEquals(3L, committed("drain", lane.topic()));
+    assertEquals(List.of("reply:d-0", "reply:d-1", "reply:d-2"), consumeValues(lane.replies(), 3));
   }
 
   @Test
   void aStopWhileRequestsAreUnansweredCommitsNoneAndTheNextBridgeAsksAgain() throws Exception {
-    String topic = unique("rr-giveup");
-    String replies = unique("rr-giveup-replies");
-    String subject = unique("rr.giveup");
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(replies, 1);
+    Lane lane = Lane.create("giveup", false);
     AtomicInteger asked = new AtomicInteger();
     AtomicBoolean slow = new AtomicBoolean(true);
-    answering(subject, reply -> {
+    answering(lane.subject(), reply -> {
       asked.incrementAndGet();
       if (slow.get()) {
         later.schedule(reply, 20, TimeUnit.SECONDS); // to an inbox that is gone by then
@@ -587,29 +593,20 @@ class KafkaRequestReplyTest {
           to.nats { subject = "%s", request { timeout = 30s } }
           reply.to.kafka { topic = "%s" }
         }
-        """.formatted(topic, subject, replies);
-    Bridge first = start(route, "shutdown-timeout = 1s");
-    await().atMost(Duration.ofSeconds(60)).until(first::isReady);
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      records.add(request(topic, "k", "g-" + i, correlationId(), null));
-    }
-    TestClients.produce(kafka.bootstrapServers(), records);
+        """.formatted(lane.topic(), lane.subject(), lane.replies());
+    Bridge first = startReady(route, "shutdown-timeout = 1s");
+    produceRequests(lane.topic(), "g", 3);
     await().atMost(Duration.ofSeconds(30)).until(() -> asked.get() == 3);
 
     first.close(); // gives up after 1 s: nothing was answered, nothing is acknowledged
-    Long committed = TestClients.committed(kafka.bootstrapServers(), "bridge-giveup").get(new TopicPartition(topic, 0));
+    Long committed = committed("giveup", lane.topic());
     assertTrue(committed == null || committed == 0, "committed " + committed);
 
     slow.set(false);
-    Bridge second = start(route);
-    await().atMost(Duration.ofSeconds(60)).until(second::isReady);
-    assertEquals(List.of("reply:g-0", "reply:g-1", "reply:g-2"),
-        TestClients.consume(kafka.bootstrapServers(), replies, 3).stream()
-            .map(r -> new String(r.value(), UTF_8)).toList());
+    startReady(route);
+    assertEquals(List.of("reply:g-0", "reply:g-1", "reply:g-2"), consumeValues(lane.replies(), 3));
     assertEquals(6, asked.get(), "asked again after the restart");
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(3L,
-        TestClients.committed(kafka.bootstrapServers(), "bridge-giveup").get(new TopicPartition(topic, 0))));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(3L, committed("giveup", lane.topic())));
   }
 
   /**
@@ -626,8 +623,7 @@ class KafkaRequestReplyTest {
     kafka.createTopic(topic, 2);
     kafka.createTopic(springReplies, 1);
     answering(subject, Runnable::run);
-    Bridge bridge = start(route("spring", topic, subject, replies, ""));
-    await().atMost(Duration.ofSeconds(60)).until(bridge::isReady);
+    startReady(route("spring", topic, subject, replies, ""));
 
     Map<String, Object> producer = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
