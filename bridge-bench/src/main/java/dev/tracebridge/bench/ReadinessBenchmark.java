@@ -59,18 +59,11 @@ public final class ReadinessBenchmark {
           } else {
             kafka.createTopic("ready-out-" + id, 1);
           }
-          int adminPort = EmbeddedKafka.freePort();
-          Path config = workDir.resolve(id + ".conf");
-          Files.writeString(config, """
-              bridge {
-                admin { host = "127.0.0.1", port = %d }
-                kafka.bootstrap-servers = "%s"
-                nats.servers = ["%s"]
-                routes { ready { from.%s, to.%s } }
-              }
-              """.formatted(adminPort, kafka.bootstrapServers(), nats.url(), from, to));
+          BridgeConfigFile config = BridgeConfigFile.write(workDir, id, kafka.bootstrapServers(), nats.url(),
+              "routes { ready { from.%s, to.%s } }".formatted(from, to));
+          int adminPort = config.adminPort();
           Path log = workDir.resolve(id + ".log");
-          ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "run", "--config", config.toString())
+          ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "run", "--config", config.path().toString())
               .redirectErrorStream(true).redirectOutput(log.toFile());
           builder.environment().remove("JAVA_OPTS");
           builder.environment().putAll(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),

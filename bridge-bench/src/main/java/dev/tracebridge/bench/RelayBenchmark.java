@@ -206,9 +206,8 @@ public final class RelayBenchmark {
           direction.name(), kafka.bootstrapServers(), natsServer.url(), source, destination, "bench-" + id, SOURCE_STREAM));
       return RelayProcess.start(command, Map.of(), log, 0);
     }
-    int adminPort = EmbeddedKafka.freePort();
-    Path config = workDir.resolve(id + ".conf");
-    Files.writeString(config, bridgeConfig(direction, id, source, destination, adminPort));
+    BridgeConfigFile config = BridgeConfigFile.write(workDir, id, kafka.bootstrapServers(), natsServer.url(),
+        routes(direction, id, source, destination));
     Map<String, String> env = new HashMap<>(relay == Relay.BRIDGE_TRACING
         ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
             "OTEL_TRACES_SAMPLER", "always_on")
@@ -216,10 +215,11 @@ public final class RelayBenchmark {
     if (bridgeJavaOpts != null) {
       env.put("JAVA_OPTS", bridgeJavaOpts);
     }
-    return RelayProcess.start(List.of(launcher.toString(), "run", "--config", config.toString()), env, log, adminPort);
+    return RelayProcess.start(List.of(launcher.toString(), "run", "--config", config.path().toString()), env, log,
+        config.adminPort());
   }
 
-  private String bridgeConfig(Direction direction, String id, String source, String destination, int adminPort) {
+  private String routes(Direction direction, String id, String source, String destination) {
     String from = switch (direction.from) {
       case KAFKA -> "topics = [\"" + source + "\"], group-id = \"bench-" + id + "\"";
       case NATS -> "subject = \"" + source + "\"";
@@ -227,19 +227,13 @@ public final class RelayBenchmark {
     };
     String to = (direction.to == Direction.Kind.KAFKA ? "topic" : "subject") + " = \"" + destination + "\"";
     return """
-        bridge {
-          admin { host = "127.0.0.1", port = %d }
-          kafka.bootstrap-servers = "%s"
-          nats.servers = ["%s"]
-          routes {
-            bench {
-              from.%s { %s }
-              to.%s { %s }
-            }
+        routes {
+          bench {
+            from.%s { %s }
+            to.%s { %s }
           }
         }
-        """.formatted(adminPort, kafka.bootstrapServers(), natsServer.url(), direction.from.configName(), from,
-        direction.to.configName(), to);
+        """.formatted(direction.from.configName(), from, direction.to.configName(), to);
   }
 
   /**

@@ -279,24 +279,18 @@ public final class RequestReplyBenchmark {
   }
 
   private RelayProcess startBridge(Way path, String id, String route, OtlpReceiver receiver) throws IOException {
-    int adminPort = EmbeddedKafka.freePort();
-    Path config = workDir.resolve(id + ".conf");
-    Files.writeString(config, """
-        bridge {
-          admin { host = "127.0.0.1", port = %d }
-          kafka.bootstrap-servers = "%s"
-          kafka.properties { %s }
-          nats.servers = ["%s"]
-          routes.rr {
-        %s  }
-        }
-        """.formatted(adminPort, kafka.bootstrapServers(), kafkaProperties, natsServer.url(), route.indent(4)));
+    BridgeConfigFile config = BridgeConfigFile.write(workDir, id, kafka.bootstrapServers(), natsServer.url(), """
+        kafka.properties { %s }
+        routes.rr {
+        %s}
+        """.formatted(kafkaProperties, route.indent(2)));
     Map<String, String> env = path == Way.BRIDGE_TRACING
         ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
             "OTEL_TRACES_SAMPLER", "always_on")
         : Map.of("OTEL_SDK_DISABLED", "true");
     Path log = workDir.resolve(id + "-" + path.name().toLowerCase(Locale.ROOT) + ".log");
-    return RelayProcess.start(List.of(launcher.toString(), "run", "--config", config.toString()), env, log, adminPort);
+    return RelayProcess.start(List.of(launcher.toString(), "run", "--config", config.path().toString()), env, log,
+        config.adminPort());
   }
 
   /** Waits until the bridge's reply relay committed its start position on every reply partition. */
