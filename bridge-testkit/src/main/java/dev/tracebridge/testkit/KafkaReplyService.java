@@ -40,6 +40,9 @@ public final class KafkaReplyService implements AutoCloseable {
     void send(ConsumerRecord<byte[], byte[]> request, ProducerRecord<byte[], byte[]> answer, Runnable send);
   }
 
+  /** Holds no request; the service then never decodes a payload (the benchmark's service keeps its CPU). */
+  public static final Predicate<String> HOLD_NONE = payload -> false;
+
   /** The request's key and payload back. */
   public static final Answer ECHO = (request, replyTopic) ->
       new ProducerRecord<>(replyTopic, request.key(), request.value());
@@ -60,7 +63,7 @@ public final class KafkaReplyService implements AutoCloseable {
   public record Options(Answer answer, Trace trace, Predicate<String> hold) {
 
     public static Options echo() {
-      return new Options(ECHO, COPY_TRACEPARENT, payload -> false);
+      return new Options(ECHO, COPY_TRACEPARENT, HOLD_NONE);
     }
 
     public Options withAnswer(Answer answer) {
@@ -117,7 +120,7 @@ public final class KafkaReplyService implements AutoCloseable {
       consumer.subscribe(List.of(requestTopic));
       while (!closed.get()) {
         for (ConsumerRecord<byte[], byte[]> request : consumer.poll(Duration.ofMillis(50))) {
-          if (options.hold().test(new String(request.value(), UTF_8))) {
+          if (options.hold() != HOLD_NONE && options.hold().test(new String(request.value(), UTF_8))) {
             held.add(request);
           } else {
             answer(producer, request);
