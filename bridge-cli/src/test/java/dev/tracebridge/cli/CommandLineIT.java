@@ -36,6 +36,25 @@ class CommandLineIT {
   }
 
   @Test
+  void theLaunchersJvmDefaultsGiveWayToJavaOpts() throws Exception {
+    // -XX:+PrintCommandLineFlags prints the flags the JVM started with, before the bridge's own output
+    Launcher.Result defaults = Launcher.run(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "version");
+    assertEquals(0, defaults.exitStatus(), defaults.stderr());
+    for (String flag : List.of("-XX:+UseSerialGC", "-XX:MaxHeapSize=402653184", "-XX:TieredStopAtLevel=1",
+        "-XX:+ExitOnOutOfMemoryError")) {
+      assertTrue(defaults.stdout().contains(flag), flag + " in " + defaults.stdout());
+    }
+
+    Launcher.Result own = Launcher.run(
+        Map.of("JAVA_OPTS", "-XX:+UseParallelGC -XX:MaxRAMPercentage=10 -XX:+PrintCommandLineFlags"), "version");
+    assertEquals(0, own.exitStatus(), "one collector only: ours gives way; " + own.stderr());
+    assertTrue(own.stdout().contains("-XX:+UseParallelGC"), own.stdout());
+    assertFalse(own.stdout().contains("-XX:+UseSerialGC"), own.stdout());
+    assertFalse(own.stdout().contains("-XX:MaxHeapSize=402653184"), "a heap setting in JAVA_OPTS replaces ours");
+    assertTrue(own.stdout().contains("bridge 0."), own.stdout());
+  }
+
+  @Test
   void usageErrorsExit2() throws Exception {
     assertEquals(2, Launcher.run("frobnicate").exitStatus());
     assertEquals(2, Launcher.run("validate").exitStatus(), "--config is required");

@@ -38,12 +38,19 @@ final class Launcher {
 
   /** Runs a short command to its end and returns its exit status, stdout and stderr. */
   static Result run(String... args) throws IOException, InterruptedException {
+    return run(Map.of(), args);
+  }
+
+  /** Like {@link #run(String...)}, with these environment variables set (JAVA_OPTS, say). */
+  static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(script().toString());
     command.addAll(List.of(args));
     Path out = Files.createTempFile("bridge-out", ".txt");
     Path err = Files.createTempFile("bridge-err", ".txt");
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process p = builder.start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IllegalStateException("bridge " + String.join(" ", args) + " did not finish");
