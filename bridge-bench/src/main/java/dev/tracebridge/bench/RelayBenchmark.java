@@ -73,6 +73,8 @@ public final class RelayBenchmark {
   /** The OTLP receiver decodes after the run (true) or as spans arrive, in this JVM, which also times arrivals. */
   private final boolean deferDecoding = Boolean.parseBoolean(System.getProperty("bench.otlp.defer-decoding", "true"));
   /** A fixed rate for every paced phase (messages a second), so that two runs compare at the same rate. */
+  /** More settings for the bridge's route, HOCON, e.g. {@code in-flight.max-messages = 1000}. */
+  private final String routeSettings = System.getProperty("bench.route.settings", "");
   private final double fixedPacedRate = Double.parseDouble(System.getProperty("bench.paced.rate", "0"));
 
   private final Map<Direction, Double> pacedRates = new EnumMap<>(Direction.class);
@@ -231,9 +233,10 @@ public final class RelayBenchmark {
           bench {
             from.%s { %s }
             to.%s { %s }
+            %s
           }
         }
-        """.formatted(direction.from.configName(), from, direction.to.configName(), to);
+        """.formatted(direction.from.configName(), from, direction.to.configName(), to, routeSettings);
   }
 
   /**

@@ -40,7 +40,8 @@ class CommandLineIT {
     // -XX:+PrintCommandLineFlags prints the flags the JVM started with, before the bridge's own output
     Launcher.Result defaults = Launcher.run(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "version");
     assertEquals(0, defaults.exitStatus(), defaults.stderr());
-    for (String flag : List.of("-XX:+UseSerialGC", "-XX:MaxHeapSize=402653184", "-XX:TieredStopAtLevel=1",
+    for (String flag : List.of("-XX:+UseSerialGC", "-XX:MaxHeapSize=402653184", "-XX:NewSize=67108864",
+        "-XX:TieredStopAtLevel=1",
         "-XX:+ExitOnOutOfMemoryError")) {
       assertTrue(defaults.stdout().contains(flag), flag + " in " + defaults.stdout());
     }

@@ -90,7 +90,7 @@ import java.util.regex.Pattern;
  *       provenance-headers = true
  *       tracing { propagation = ..., consumer-parent = ... }   # each key defaults to bridge.tracing
  *       in-flight {
- *         max-messages = 10000          # > 0
+ *         max-messages = 4000           # > 0
  *         max-bytes = 64MiB             # > 0
  *       }
  *     }

@@ -46,7 +46,7 @@ class ConfigLoaderTest {
     assertEquals(new RouteConfig("j", new SourceConfig.JetStream("S", Optional.empty(), "bridge-j"),
         new SinkConfig.Kafka(Template.parse("out"), Optional.empty(), Map.of()),
         new RetryConfig(5, Duration.ofMillis(200), Duration.ofSeconds(30)), Optional.empty(), true,
-        config.tracing(), new InFlightConfig(10_000, 64L * 1024 * 1024)), j);
+        config.tracing(), new InFlightConfig(4_000, 64L * 1024 * 1024)), j);
 
     RouteConfig k = config.routes().get(1);
     assertEquals(new SourceConfig.Kafka(List.of("in"), Optional.empty(), "bridge-k",
