@@ -10,7 +10,6 @@ import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.JetStream;
-import io.nats.client.PublishOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +40,8 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  */
 public final class JetStreamSink implements Sink {
+
+  private static final String MSG_ID_HEADER = NatsSink.MSG_ID_HEADER;
 
   private final NatsConnector connector;
   private final Outstanding outstanding = new Outstanding();
@@ -101,12 +102,11 @@ public final class JetStreamSink implements Sink {
         // not into jnats's reconnect buffer: it would go out after later messages retried in place
         throw new IllegalStateException("not connected to NATS (reconnecting)");
       }
-      PublishOptions.Builder options = PublishOptions.builder();
-      if (m.messageId() != null) {
-        options.messageId(m.messageId());
-      }
       byte[] payload = m.payload() == null ? new byte[0] : m.payload();
-      js.publishAsync(m.destination(), NatsHeaderCodec.encode(m.headers()), payload, options.build())
+      // the message id goes in as the Nats-Msg-Id header that PublishOptions.messageId would write; with no
+      // options jnats publishes the encoded headers as they are (with options it would copy them into a new map)
+      js.publishAsync(m.destination(), NatsHeaderCodec.encodeForPublish(m.headers(), MSG_ID_HEADER, m.messageId()),
+          payload)
           .whenComplete((ack, error) -> {
             if (error == null) {
               receipt.complete(SendReceipt.jetStream(m.destination(), ack.getSeqno(), m.messageId(), ack.isDuplicate()));

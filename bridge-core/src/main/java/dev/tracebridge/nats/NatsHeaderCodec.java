@@ -47,6 +47,7 @@ public final class NatsHeaderCodec {
   public static final String BASE64_VALUE_PREFIX = VALUE_PREFIX + "b64:";
   public static final String NAME_PREFIX = "bridge-hdr-b64-";
 
+  private static final byte[] NULL_VALUE_BYTES = NULL_VALUE.getBytes(StandardCharsets.US_ASCII);
   private static final Base64.Encoder NAME_ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder NAME_DECODER = Base64.getUrlDecoder();
 
@@ -96,13 +97,38 @@ public final class NatsHeaderCodec {
   }
 
   static String encodeValue(byte[] value) {
+    return new String(encodeValueBytes(value), StandardCharsets.US_ASCII);
+  }
+
+  /** The value's bytes as NATS carries them (the array itself when it needs no encoding); printable ASCII. */
+  static byte[] encodeValueBytes(byte[] value) {
     if (value == null) {
-      return NULL_VALUE;
+      return NULL_VALUE_BYTES;
     }
     if (isNatsSafeValue(value)) {
-      return new String(value, StandardCharsets.US_ASCII);
+      return value;
     }
-    return BASE64_VALUE_PREFIX + Base64.getEncoder().encodeToString(value);
+    return (BASE64_VALUE_PREFIX + Base64.getEncoder().encodeToString(value)).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Neutral headers, and {@code messageIdName: messageId} unless the id is null, as the headers of a core NATS
+   * publish: written once into the bytes NATS carries ({@link EncodedHeaders}). The id goes as it is, so it must
+   * be a valid NATS header value (US-ASCII, no CR or LF), as jnats requires.
+   *
+   * @throws IllegalArgumentException for an id NATS cannot carry
+   */
+  public static Headers encodeForPublish(MessageHeaders headers, String messageIdName, String messageId) {
+    if (messageId != null) {
+      for (int i = 0; i < messageId.length(); i++) {
+        char c = messageId.charAt(i);
+        if (c > 127 || c == '\r' || c == '\n') {
+          throw new IllegalArgumentException(messageIdName + " has a character NATS headers cannot carry: 0x"
+              + Integer.toHexString(c));
+        }
+      }
+    }
+    return EncodedHeaders.of(headers, messageIdName, messageId);
   }
 
   static byte[] decodeValue(String value) {

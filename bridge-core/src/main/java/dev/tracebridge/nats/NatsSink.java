@@ -117,10 +117,7 @@ public final class NatsSink implements Sink {
     }
     outstanding.add(future);
     try {
-      Headers headers = NatsHeaderCodec.encode(m.headers());
-      if (m.messageId() != null) {
-        headers.put(MSG_ID_HEADER, m.messageId());
-      }
+      Headers headers = NatsHeaderCodec.encodeForPublish(m.headers(), MSG_ID_HEADER, m.messageId());
       byte[] payload = m.payload() == null ? new byte[0] : m.payload();
       // publish and enqueue together, so that the queue's order is the publish order the flusher relies on
       synchronized (unflushed) {
