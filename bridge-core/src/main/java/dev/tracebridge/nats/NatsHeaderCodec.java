@@ -33,7 +33,8 @@ import java.util.Map;
  * <h2>Order</h2>
  * The values of one name keep their order both ways. The order <em>across</em> names is lost: NATS
  * headers are a map from name to values, so decoding yields the names in the order jnats gives them,
- * each name's values together.
+ * each name's values together. ({@link #encodeForPublish} writes the lines in the neutral order, but a
+ * receiver's client reads them into such a map.)
  *
  * <h2>Scope</h2>
  * The codec carries whatever it is given. Keeping Kafka headers out of the NATS-reserved {@code Nats-}
