@@ -35,24 +35,25 @@ final class EncodedHeaders extends Headers {
 
   private static final byte[] VERSION_LINE = "NATS/1.0\r\n".getBytes(StandardCharsets.US_ASCII);
 
-  private final String[] names;
+  private final byte[][] names;
   private final byte[][] values;
   private final byte[] serialized;
   /** The same headers as a plain jnats map, made only when something reads them as one. */
   private Headers asMap;
 
-  private EncodedHeaders(String[] names, byte[][] values, int count) {
+  private EncodedHeaders(byte[][] names, byte[][] values, int count) {
     this.names = names;
     this.values = values;
     int length = VERSION_LINE.length + 2;
     for (int i = 0; i < count; i++) {
-      length += names[i].length() + 1 + values[i].length + 2;
+      length += names[i].length + 1 + values[i].length + 2;
     }
     byte[] out = new byte[length];
     System.arraycopy(VERSION_LINE, 0, out, 0, VERSION_LINE.length);
     int at = VERSION_LINE.length;
     for (int i = 0; i < count; i++) {
-      at = writeAscii(names[i], out, at);
+      System.arraycopy(names[i], 0, out, at, names[i].length);
+      at += names[i].length;
       out[at++] = ':';
       System.arraycopy(values[i], 0, out, at, values[i].length);
       at += values[i].length;
@@ -70,26 +71,19 @@ final class EncodedHeaders extends Headers {
    */
   static EncodedHeaders of(MessageHeaders headers, String messageIdName, String messageId) {
     int count = headers.size() + (messageId == null ? 0 : 1);
-    String[] names = new String[count];
+    byte[][] names = new byte[count][];
     byte[][] values = new byte[count][];
     int i = 0;
     for (Header header : headers) {
-      names[i] = NatsHeaderCodec.encodeName(header.name());
+      names[i] = NatsHeaderCodec.encodeNameBytes(header.name());
       values[i] = NatsHeaderCodec.encodeValueBytes(header.value());
       i++;
     }
     if (messageId != null) {
-      names[i] = messageIdName;
+      names[i] = messageIdName.getBytes(StandardCharsets.US_ASCII);
       values[i] = messageId.getBytes(StandardCharsets.US_ASCII); // checked by NatsHeaderCodec.encodeForPublish
     }
     return new EncodedHeaders(names, values, count);
-  }
-
-  private static int writeAscii(String text, byte[] out, int at) {
-    for (int i = 0; i < text.length(); i++) {
-      out[at++] = (byte) text.charAt(i); // encoded names are printable ASCII only
-    }
-    return at;
   }
 
   // ---- what jnats's publish path uses ----
@@ -131,7 +125,7 @@ final class EncodedHeaders extends Headers {
     if (asMap == null) {
       Headers map = new Headers();
       for (int i = 0; i < names.length; i++) {
-        map.add(names[i], new String(values[i], StandardCharsets.US_ASCII));
+        map.add(new String(names[i], StandardCharsets.US_ASCII), new String(values[i], StandardCharsets.US_ASCII));
       }
       asMap = new Headers(map, true, null);
     }

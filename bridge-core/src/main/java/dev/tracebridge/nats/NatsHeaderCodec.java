@@ -80,10 +80,23 @@ public final class NatsHeaderCodec {
   }
 
   static String encodeName(String name) {
-    if (isNatsSafeName(name) && !name.startsWith(NAME_PREFIX)) {
-      return name;
-    }
-    return NAME_PREFIX + NAME_ENCODER.encodeToString(name.getBytes(StandardCharsets.UTF_8));
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    return isCarriedAsItIs(utf8) ? name : NAME_PREFIX + NAME_ENCODER.encodeToString(utf8);
+  }
+
+  /**
+   * The name's bytes as NATS carries them; printable ASCII. Works on the UTF-8 bytes, not on the characters:
+   * a name in ASCII is one array copy, checked byte by byte, and any other character makes bytes outside
+   * printable ASCII, which the check refuses, so that the name is encoded.
+   */
+  static byte[] encodeNameBytes(String name) {
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    return isCarriedAsItIs(utf8) ? utf8
+        : (NAME_PREFIX + NAME_ENCODER.encodeToString(utf8)).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static boolean isCarriedAsItIs(byte[] utf8Name) {
+    return isNatsSafeName(utf8Name) && !startsWith(utf8Name, NAME_PREFIX);
   }
 
   static String decodeName(String name) {
@@ -146,13 +159,12 @@ public final class NatsHeaderCodec {
     return value.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static boolean isNatsSafeName(String name) {
-    if (name.isEmpty()) {
+  private static boolean isNatsSafeName(byte[] name) {
+    if (name.length == 0) {
       return false;
     }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < 33 || c > 126 || c == ':') {
+    for (byte b : name) {
+      if (b < 33 || b > 126 || b == ':') {
         return false;
       }
     }
