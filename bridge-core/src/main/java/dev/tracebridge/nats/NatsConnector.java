@@ -60,8 +60,7 @@ public final class NatsConnector implements AutoCloseable {
 
   /**
    * With room for {@code maxOutgoingMessages} in jnats's outgoing queue. A sink needs more than a route's
-   * in-flight window there (jnats's default of 5,000 is below the default window of 10,000, and a full
-   * queue fails the publish).
+   * in-flight window there (a full queue fails the publish; see {@link #outgoingQueueFor}).
    */
   public NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages) {
     this(connectionName, cluster, maxOutgoingMessages, builder -> builder);
