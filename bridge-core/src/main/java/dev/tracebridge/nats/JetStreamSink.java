@@ -50,7 +50,7 @@ public final class JetStreamSink implements Sink {
 
   /** {@code inFlight} is the route's window, which jnats's outgoing queue must exceed. */
   public JetStreamSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight) {
-    this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
+    this.connector = NatsConnector.forSink(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
     // A publish whose ack was pending when the connection dropped may or may not be stored; its ack will
     // never come on the new connection. Failing it at once (transient) lets the route retry it in place
     // before any later message of its lane is sent on the new connection; Nats-Msg-Id deduplicates it if

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
@@ -29,8 +30,20 @@ import org.slf4j.LoggerFactory;
  * connection name, and reconnecting forever with backoff.
  *
  * <p>{@link #start} connects on a background thread and keeps retrying while no server is reachable
- * (jnats itself gives up after one round on the first connect); it never throws for that. Once
- * connected, jnats reconnects by itself and resubscribes core subscriptions.
+ * (jnats itself gives up after one round on the first connect); it never throws for that.
+ *
+ * <p>After a lost socket there are two ways on, chosen by the endpoint:
+ * <ul>
+ *   <li>A source's connection ({@link #NatsConnector(String, NatsClusterConfig)}) is reconnected by jnats,
+ *   which resubscribes its subscriptions.</li>
+ *   <li>A sink's connection ({@link #forSink}) is never reconnected: it is closed, and a new connection
+ *   replaces it, with the same backoff. jnats keeps the publishes still queued in a connection across its
+ *   reconnect and sends them on the new socket first, while those written into the dead socket are lost;
+ *   the route retries the lost ones, which then arrive after later messages of their lane. A closed
+ *   connection's queue dies with it, so nothing written before the loss reaches the server after it except
+ *   through the route's retries, in order. The sink's set-up (a JetStream context, a subscription) runs
+ *   again on each new connection.</li>
+ * </ul>
  *
  * <p>Secrets never reach logs or exception messages: they live in {@link Secret} and the jnats
  * options only, and server URLs, which may carry {@code user:password@}, are logged redacted.
@@ -47,6 +60,12 @@ public final class NatsConnector implements AutoCloseable {
 
   private final String name;
   private final Options options;
+  /** A sink's connection: replaced by a new one after a lost socket instead of reconnected by jnats. */
+  private final boolean newConnectionPerSocket;
+  /** Connections that replaced a closed one ({@link #newConnectionPerSocket}). */
+  private final AtomicLong replacements = new AtomicLong();
+  private final AtomicBoolean replacing = new AtomicBoolean();
+  private Consumer<Connection> onConnect;
   private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
   private volatile Connection connection;
   private volatile boolean closed;
@@ -54,24 +73,32 @@ public final class NatsConnector implements AutoCloseable {
   private final AtomicBoolean wasUp = new AtomicBoolean(true);
   private Thread connectThread;
 
+  /** A source's connection, which jnats reconnects after a lost socket. */
   public NatsConnector(String connectionName, NatsClusterConfig cluster) {
-    this(connectionName, cluster, DEFAULT_OUTGOING_QUEUE);
+    this(connectionName, cluster, DEFAULT_OUTGOING_QUEUE, false, builder -> builder);
   }
 
   /**
-   * With room for {@code maxOutgoingMessages} in jnats's outgoing queue. A sink needs more than a route's
-   * in-flight window there (a full queue fails the publish; see {@link #outgoingQueueFor}).
+   * A sink's connection, replaced by a new one after a lost socket, with room for {@code maxOutgoingMessages}
+   * in jnats's outgoing queue. A sink needs more than a route's in-flight window there (a full queue fails the
+   * publish; see {@link #outgoingQueueFor}).
    */
-  public NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages) {
-    this(connectionName, cluster, maxOutgoingMessages, builder -> builder);
+  public static NatsConnector forSink(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages) {
+    return forSink(connectionName, cluster, maxOutgoingMessages, builder -> builder);
   }
 
-  /** With jnats options of the endpoint's own laid over the cluster's ({@code reportNoResponders} for requests). */
-  NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages,
-                UnaryOperator<Options.Builder> extra) {
+  /** With jnats options of the sink's own laid over the cluster's ({@code reportNoResponders} for requests). */
+  static NatsConnector forSink(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages,
+                               UnaryOperator<Options.Builder> extra) {
+    return new NatsConnector(connectionName, cluster, maxOutgoingMessages, true, extra);
+  }
+
+  private NatsConnector(String connectionName, NatsClusterConfig cluster, int maxOutgoingMessages,
+                        boolean newConnectionPerSocket, UnaryOperator<Options.Builder> extra) {
     this.name = Objects.requireNonNull(connectionName, "connectionName");
+    this.newConnectionPerSocket = newConnectionPerSocket;
     this.options = extra.apply(builder(connectionName, cluster, this::onConnectionEvent, new LoggingErrorListener(),
-        maxOutgoingMessages)).build();
+        maxOutgoingMessages).maxReconnects(newConnectionPerSocket ? 0 : -1)).build();
   }
 
   /**
@@ -84,14 +111,20 @@ public final class NatsConnector implements AutoCloseable {
   }
 
   /**
-   * Starts connecting in the background. {@code onFirstConnect} runs once, on the connecting thread,
-   * with the connection as soon as it is first established (later reconnects are jnats's business).
+   * Starts connecting in the background. {@code onConnect} runs on the connecting thread with each new
+   * connection as soon as it is established: the first, and for a sink each one that replaces a closed one
+   * (a source's reconnects are jnats's business).
    */
-  public synchronized void start(Consumer<Connection> onFirstConnect) {
+  public synchronized void start(Consumer<Connection> onConnect) {
     if (connectThread != null) {
       throw new IllegalStateException("already started");
     }
-    connectThread = new Thread(() -> connectLoop(onFirstConnect), "nats-connect-" + name);
+    this.onConnect = onConnect;
+    startConnecting();
+  }
+
+  private synchronized void startConnecting() {
+    connectThread = new Thread(() -> connectLoop(onConnect), "nats-connect-" + name);
     connectThread.setDaemon(true);
     connectThread.start();
   }
@@ -107,10 +140,10 @@ public final class NatsConnector implements AutoCloseable {
     return Optional.ofNullable(connection);
   }
 
-  /** Times jnats re-established the connection after losing it; 0 before the first connect. */
+  /** Times the connection was re-established after losing it (by jnats, or by a new one); 0 before the first. */
   public long reconnects() {
     Connection c = connection;
-    return c == null ? 0 : c.getStatistics().getReconnects();
+    return replacements.get() + (c == null ? 0 : c.getStatistics().getReconnects());
   }
 
   /** Is told of connection events (reconnected, disconnected, closed...) from jnats's callback thread. */
@@ -157,7 +190,7 @@ public final class NatsConnector implements AutoCloseable {
     }
   }
 
-  private void connectLoop(Consumer<Connection> onFirstConnect) {
+  private void connectLoop(Consumer<Connection> onConnect) {
     Backoff.Attempts backoff = Backoff.RECONNECT.attempts();
     String lastProblem = null;
     while (!closed) {
@@ -167,8 +200,16 @@ public final class NatsConnector implements AutoCloseable {
           c.close();
           return;
         }
+        boolean replacement = connection != null;
         connection = c;
-        LOG.info("NATS connection {} connected to {}", name, redact(c.getConnectedUrl()));
+        if (replacement) {
+          replacements.incrementAndGet();
+          wasUp.set(true);
+          replacing.set(false);
+          LOG.info("NATS connection {} reconnected to {} (a new connection)", name, redact(c.getConnectedUrl()));
+        } else {
+          LOG.info("NATS connection {} connected to {}", name, redact(c.getConnectedUrl()));
+        }
         break;
       } catch (InterruptedException e) {
         return;
@@ -189,7 +230,7 @@ public final class NatsConnector implements AutoCloseable {
     Connection c = connection;
     if (c != null) {
       try {
-        onFirstConnect.accept(c);
+        onConnect.accept(c);
       } catch (RuntimeException e) {
         // not a connection problem, so retrying would not help; endpoints report their own setup errors
         LOG.error("NATS connection {}: setting up after connect failed: {}", name, describe(e));
@@ -212,7 +253,15 @@ public final class NatsConnector implements AutoCloseable {
         wasUp.set(true);
         LOG.info("NATS connection {} reconnected to {}", name, redact(c.getConnectedUrl()));
       }
-      case CLOSED -> LOG.info("NATS connection {} closed", name);
+      case CLOSED -> {
+        if (newConnectionPerSocket && !closed && replacing.compareAndSet(false, true)) {
+          // a sink's connection closes itself after a lost socket (maxReconnects 0): a new one takes its place
+          LOG.debug("NATS connection {}: the lost socket's connection is closed; connecting anew", name);
+          startConnecting();
+        } else {
+          LOG.info("NATS connection {} closed", name);
+        }
+      }
       case LAME_DUCK -> LOG.info("NATS connection {}: server entered lame duck mode", name);
       default -> LOG.debug("NATS connection {}: {}", name, event);
     }

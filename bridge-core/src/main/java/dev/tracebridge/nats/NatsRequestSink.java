@@ -45,7 +45,7 @@ public final class NatsRequestSink implements Sink {
 
   /** {@code inFlight} is the route's window: that many requests may be outstanding at once. */
   public NatsRequestSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight, Duration timeout) {
-    this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()),
+    this.connector = NatsConnector.forSink(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()),
         Options.Builder::reportNoResponders);
     this.timeout = timeout;
   }

@@ -81,7 +81,7 @@ public final class NatsSink implements Sink {
 
   private NatsSink(String connectionName, NatsClusterConfig cluster, InFlightConfig inFlight, NoRespondersInbox inbox) {
     this.inbox = inbox;
-    this.connector = new NatsConnector(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
+    this.connector = NatsConnector.forSink(connectionName, cluster, NatsConnector.outgoingQueueFor(inFlight.maxMessages()));
     this.flusher = new Thread(this::flushLoop, "nats-flusher-" + connectionName);
     flusher.setDaemon(true);
   }

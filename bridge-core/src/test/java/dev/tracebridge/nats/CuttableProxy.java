@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * through it. What a client wrote just before the cut never reaches the server. {@link #delayClientBytes} makes
  * a slow link instead: the client's bytes reach the server that much later, in order.
  */
-final class CuttableProxy implements AutoCloseable {
+public final class CuttableProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final int serverPort;
@@ -29,7 +29,7 @@ final class CuttableProxy implements AutoCloseable {
   private volatile long delayNanos;
   private volatile boolean closed;
 
-  CuttableProxy(int serverPort) throws IOException {
+  public CuttableProxy(int serverPort) throws IOException {
     this.serverPort = serverPort;
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::accept, "proxy-accept");
@@ -37,7 +37,7 @@ final class CuttableProxy implements AutoCloseable {
     acceptor.start();
   }
 
-  String url() {
+  public String url() {
     return "nats://127.0.0.1:" + listener.getLocalPort();
   }
 
@@ -122,7 +122,7 @@ final class CuttableProxy implements AutoCloseable {
   }
 
   /** Loses what the client writes from now on, then closes every relayed connection after {@code lossMillis}. */
-  void cut(long lossMillis) throws InterruptedException {
+  public void cut(long lossMillis) throws InterruptedException {
     discarding = true;
     Thread.sleep(lossMillis);
     for (Socket s : sockets) {
