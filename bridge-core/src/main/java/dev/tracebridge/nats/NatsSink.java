@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * batch grows by itself with the load. A failed or timed-out flush, or a closed connection, fails the
  * futures of its batch (the route then retries them: at least once).
  *
- * <p>jnats's {@link Connection} survives reconnects, and a flush after a reconnect answers for the new
- * socket only: what was written into the old one just before it died is lost. So each publish records
+ * <p>A flush answers for its own socket only: what was written into an earlier one just before it died is
+ * lost. The connector replaces the connection after a lost socket ({@link NatsConnector#forSink}), so that
+ * publishes still queued in the dead one never go out ahead of the route's retries. Each publish records
  * the connection's epoch (the server's INFO object, replaced on every connect, and the reconnect count),
  * and a flush confirms only the publishes of the epoch it completed in; the others fail with a
  * {@link NatsErrors.ConnectionChangedException}, which the route retries (a duplicate at most, never a
