@@ -25,8 +25,9 @@ import java.util.function.BiConsumer;
  * use; nothing may change it.
  *
  * <p>Only for publishes that hand the headers to jnats as they are: {@link io.nats.client.Connection#publish},
- * and a JetStream publish without {@code PublishOptions} (with options, jnats copies the headers' internal map,
- * which this class leaves empty, to add them; the JetStream sink therefore writes the message id as a header).
+ * {@link io.nats.client.Connection#requestWithTimeout}, and a JetStream publish without {@code PublishOptions}
+ * (with options, jnats copies the headers' internal map, which this class leaves empty, to add them; the
+ * JetStream sink therefore writes the message id as a header).
  *
  * <p>Unlike a jnats {@code Headers}, the lines keep the order of the neutral headers across names too; the
  * values of one name keep their order either way.

@@ -10,6 +10,7 @@ import dev.tracebridge.route.Sink;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.JetStream;
+import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -40,8 +41,6 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  */
 public final class JetStreamSink implements Sink {
-
-  private static final String MSG_ID_HEADER = NatsSink.MSG_ID_HEADER;
 
   private final NatsConnector connector;
   private final Outstanding outstanding = new Outstanding();
@@ -105,8 +104,8 @@ public final class JetStreamSink implements Sink {
       byte[] payload = m.payload() == null ? new byte[0] : m.payload();
       // the message id goes in as the Nats-Msg-Id header that PublishOptions.messageId would write; with no
       // options jnats publishes the encoded headers as they are (with options it would copy them into a new map)
-      js.publishAsync(m.destination(), NatsHeaderCodec.encodeForPublish(m.headers(), MSG_ID_HEADER, m.messageId()),
-          payload)
+      Headers headers = NatsHeaderCodec.encodeForPublish(m.headers(), NatsSink.MSG_ID_HEADER, m.messageId());
+      js.publishAsync(m.destination(), headers, payload)
           .whenComplete((ack, error) -> {
             if (error == null) {
               receipt.complete(SendReceipt.jetStream(m.destination(), ack.getSeqno(), m.messageId(), ack.isDuplicate()));

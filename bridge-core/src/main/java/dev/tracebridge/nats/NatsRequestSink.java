@@ -81,10 +81,7 @@ public final class NatsRequestSink implements Sink {
         // jnats would buffer it for the reconnect and let it time out; fail now, transiently
         throw new IllegalStateException("not connected to NATS (reconnecting)");
       }
-      Headers headers = NatsHeaderCodec.encode(m.headers());
-      if (m.messageId() != null) {
-        headers.put(NatsSink.MSG_ID_HEADER, m.messageId());
-      }
+      Headers headers = NatsHeaderCodec.encodeForPublish(m.headers(), NatsSink.MSG_ID_HEADER, m.messageId());
       byte[] payload = m.payload() == null ? new byte[0] : m.payload();
       connection.requestWithTimeout(subject, headers, payload, timeout)
           .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -90,6 +90,7 @@ class NatsSinkOrderAcrossReconnectTest {
           proxy.cut(0); // the server's side closes at once, as when the server dies: no bytes are held back
         }
         await().atMost(Duration.ofSeconds(90)).until(() -> source.acked.size() == MESSAGES);
+        assertTrue(sink.reconnects() >= 4, "every cut counted as a reconnect: " + sink.reconnects());
       } finally {
         route.stopConsuming();
         route.giveUp();
