@@ -55,8 +55,12 @@ public final class NatsHeaderCodec {
   private NatsHeaderCodec() {
   }
 
-  /** Neutral headers to a new, writable jnats {@link Headers}; never throws for any name or value. */
-  public static Headers encode(MessageHeaders headers) {
+  /**
+   * Neutral headers to a new, writable jnats {@link Headers} built through jnats's own API; never throws for any
+   * name or value. The sinks publish with {@link #encodeForPublish}; this form is the reference the tests hold
+   * it against.
+   */
+  static Headers encode(MessageHeaders headers) {
     Headers nats = new Headers();
     for (Header header : headers) {
       nats.add(encodeName(header.name()), encodeValue(header.value()));
